@@ -1,0 +1,66 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.IO;
+using System.Net.Sockets;
+
+namespace ZeroCopy.Net.Internal;
+
+/// <summary>
+/// Builds every exception the public API throws, so the hot paths stay small and the messages
+/// stay consistent (the System.IO.Pipelines model).
+/// </summary>
+internal static class ThrowHelper
+{
+    [DoesNotReturn]
+    public static void ThrowArgumentNull(string paramName) => throw new ArgumentNullException(paramName);
+
+    [DoesNotReturn]
+    public static void ThrowArgumentOutOfRange(string paramName, string message) => throw new ArgumentOutOfRangeException(paramName, message);
+
+    [DoesNotReturn]
+    public static void ThrowArgument(string paramName, string message) => throw new ArgumentException(message, paramName);
+
+    [DoesNotReturn]
+    public static void ThrowObjectDisposed(object instance) => throw new ObjectDisposedException(instance.GetType().FullName);
+
+    [DoesNotReturn]
+    public static void ThrowConcurrentSend() => throw new InvalidOperationException(
+        "Another send is in progress on this ZeroCopySocket. Sends on one socket are ordered byte streams: await each send before starting the next.");
+
+    public static ObjectDisposedException SocketDisposedDuringSend(long sent, long requested) => new(
+        nameof(ZeroCopySocket), $"The ZeroCopySocket was disposed during a send, after {sent} of {requested} bytes were handed to the kernel.");
+
+    public static IOException FileShrunk(long sent, long requested, long offset) => new(
+        $"The file ended early: sendfile returned 0 after {sent} of {requested} bytes (starting at offset {offset}). " +
+        "The file was truncated during the send; the peer received only part of the range, so the connection should be closed.");
+
+    public static SocketException Socket(SocketError error, int errno, string operation)
+        => new SocketErrorWithErrno(error, errno, operation);
+
+    public static IOException FileError(int errno, string operation, string? path) => new(
+        path is null
+            ? $"{operation} failed: errno {errno} ({ErrnoName(errno)})."
+            : $"{operation} failed for '{path}': errno {errno} ({ErrnoName(errno)}).",
+        errno);
+
+    internal static string ErrnoName(int errno) => Enum.IsDefined(typeof(Interop.Linux.Errno), errno)
+        ? ((Interop.Linux.Errno)errno).ToString()
+        : errno.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A SocketException whose message names the native errno and the failing call, not only the SocketError.</summary>
+    private sealed class SocketErrorWithErrno : SocketException
+    {
+        private readonly string _message;
+
+        public SocketErrorWithErrno(SocketError error, int errno, string operation)
+            : base((int)error)
+        {
+            NativeErrno = errno;
+            _message = $"{operation} failed: {error} (errno {errno}, {ErrnoName(errno)}).";
+        }
+
+        public int NativeErrno { get; }
+
+        public override string Message => _message;
+    }
+}

@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading;
+using static ZeroCopy.Net.Interop.Linux;
+
+namespace ZeroCopy.Net.Platform.Linux;
+
+/// <summary>Receives readiness events for one registered socket, on the reactor thread.</summary>
+internal interface IReadinessTarget
+{
+    /// <summary>Called on the reactor thread with the epoll event mask. Must not block.</summary>
+    void OnReadiness(uint events);
+}
+
+/// <summary>
+/// The library's own readiness mechanism: one epoll instance and one background thread per process.
+/// </summary>
+/// <remarks>
+/// Why our own, when the runtime has one: the runtime's SocketAsyncEngine never tells user code
+/// that a socket became writable, and it never reads the error queue. We need both: a sendfile or
+/// sendmsg that returned EAGAIN waits here for EPOLLOUT, and MSG_ZEROCOPY completions are read when
+/// EPOLLERR says the error queue has entries.
+///
+/// Protocol:
+/// - A socket registers once (lazily, on its first EAGAIN or when zero-copy is switched on) with
+///   EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLET. Edge-triggered, so an idle writable socket costs
+///   nothing; each new edge (space freed, an error-queue entry queued, a hang-up) is reported once.
+///   EPOLL_CTL_ADD reports current readiness at once, so registering after an EAGAIN cannot miss
+///   the edge that happened before it.
+/// - epoll_event.data carries a registration id, not a pointer: the dictionary lookup turns an
+///   event that raced with unregistration into a no-op instead of a use-after-free.
+/// - Targets do the minimum on this thread (bump an epoch, complete a waiter, drain the error
+///   queue without blocking); user continuations run on the thread pool.
+/// The runtime's own epoll also holds the socket and will see EPOLLERR while our error queue has
+/// entries: that costs it a spurious wakeup, nothing more, because we drain the queue ourselves.
+/// </remarks>
+internal sealed unsafe class EpollReactor
+{
+    private const int MaxEvents = 256;
+
+    private static readonly Lazy<EpollReactor> s_shared = new(() => new EpollReactor(), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private readonly int _epfd;
+    private readonly ConcurrentDictionary<ulong, IReadinessTarget> _targets = new();
+    private long _nextId;
+
+    private EpollReactor()
+    {
+        _epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (_epfd < 0)
+        {
+            Errno errno = GetLastErrno();
+            throw new InvalidOperationException($"epoll_create1 failed: errno {(int)errno} ({errno}).");
+        }
+
+        var thread = new Thread(static s => ((EpollReactor)s!).Run())
+        {
+            IsBackground = true,
+            Name = "ZeroCopy.Net epoll reactor",
+        };
+#if NETSTANDARD2_0
+        thread.Start(this);
+#else
+        // No ExecutionContext to flow into a process-lifetime thread.
+        thread.UnsafeStart(this);
+#endif
+    }
+
+    /// <summary>The process-wide reactor, created on first use.</summary>
+    public static EpollReactor Shared => s_shared.Value;
+
+    /// <summary>Registers <paramref name="fd"/>; returns the registration id, or 0 with <paramref name="errno"/> set.</summary>
+    public ulong Register(int fd, IReadinessTarget target, out Errno errno)
+    {
+        ulong id = (ulong)Interlocked.Increment(ref _nextId);
+        _targets[id] = target;
+
+        byte* ev = stackalloc byte[16];
+        *(uint*)ev = EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLET;
+        *(ulong*)(ev + EpollEventDataOffset) = id;
+        if (epoll_ctl(_epfd, EPOLL_CTL_ADD, fd, ev) != 0)
+        {
+            errno = GetLastErrno();
+            _targets.TryRemove(id, out _);
+            return 0;
+        }
+
+        errno = Errno.SUCCESS;
+        return id;
+    }
+
+    /// <summary>Removes a registration. Events already read for it are dropped by the id lookup.</summary>
+    public void Unregister(int fd, ulong id)
+    {
+        if (id == 0)
+        {
+            return;
+        }
+
+        // ENOENT/EBADF here mean the socket was closed first, which removed it from the epoll set already.
+        byte* ev = stackalloc byte[16];
+        _ = epoll_ctl(_epfd, EPOLL_CTL_DEL, fd, ev);
+        _targets.TryRemove(id, out _);
+    }
+
+    private void Run()
+    {
+        int stride = EpollEventSize;
+        byte* events = stackalloc byte[MaxEvents * 16];
+        while (true)
+        {
+            int n = epoll_wait(_epfd, events, MaxEvents, -1);
+            if (n < 0)
+            {
+                Errno errno = GetLastErrno();
+                Debug.Assert(errno == Errno.EINTR, $"epoll_wait failed: {errno}");
+                continue;
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                byte* ev = events + (i * stride);
+                uint mask = *(uint*)ev;
+                ulong id = *(ulong*)(ev + EpollEventDataOffset);
+                if (_targets.TryGetValue(id, out IReadinessTarget? target))
+                {
+                    try
+                    {
+                        target.OnReadiness(mask);
+                    }
+#pragma warning disable CA1031 // A faulty target must not stop readiness for every other socket in the process.
+                    catch (Exception ex)
+#pragma warning restore CA1031
+                    {
+                        // A faulty target must not stop readiness for every other socket in the process.
+                        Debug.Fail($"Readiness target threw: {ex}");
+                    }
+                }
+            }
+        }
+    }
+}

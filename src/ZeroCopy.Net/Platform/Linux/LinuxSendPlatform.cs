@@ -1,0 +1,63 @@
+using System;
+using System.Net.Sockets;
+using static ZeroCopy.Net.Interop.Linux;
+
+namespace ZeroCopy.Net.Platform.Linux;
+
+/// <summary>Linux: sendfile(2), MSG_ZEROCOPY, TCP_CORK/MSG_MORE and sendmsg through libc, readiness through <see cref="EpollReactor"/>.</summary>
+internal sealed class LinuxSendPlatform : SendPlatform
+{
+    private LinuxSendPlatform()
+    {
+    }
+
+    public override string Name => "linux";
+
+    public override ZeroCopyCapabilities Capabilities =>
+        ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness;
+
+    /// <summary>
+    /// Probes, once per process, that the imports resolve and behave: each is called with an
+    /// invalid descriptor and must fail with EBADF. Returns null (and a reason) when the Linux
+    /// path cannot be used, so the process falls back to the portable path.
+    /// </summary>
+    public static unsafe LinuxSendPlatform? TryCreate(out string? reason)
+    {
+        if (IntPtr.Size != 8)
+        {
+            // sendfile's off_t and the struct layouts in Interop are the 64-bit ABI's.
+            reason = "the Linux path supports 64-bit processes only";
+            return null;
+        }
+
+        try
+        {
+            if (sendfile(-1, -1, null, 0) != -1 || GetLastErrno() != Errno.EBADF)
+            {
+                reason = "sendfile(2) probe did not fail with EBADF as expected";
+                return null;
+            }
+
+            statx_t st;
+            byte empty = 0;
+            if (statx(-1, &empty, AT_EMPTY_PATH, STATX_SIZE, &st) != -1 || GetLastErrno() != Errno.EBADF)
+            {
+                reason = "statx(2) probe did not fail with EBADF as expected (glibc 2.28+ is needed)";
+                return null;
+            }
+
+            _ = EpollReactor.Shared;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or InvalidOperationException)
+        {
+            reason = $"libc probe failed: {ex.Message}";
+            return null;
+        }
+
+        reason = null;
+        return new LinuxSendPlatform();
+    }
+
+    public override SocketSender CreateSender(Socket socket, ZeroCopySocketOptions options, ZeroCopyStatistics statistics)
+        => new LinuxSocketSender(socket, options, statistics);
+}

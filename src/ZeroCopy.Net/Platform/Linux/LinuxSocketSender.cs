@@ -1,0 +1,177 @@
+using System;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Win32.SafeHandles;
+using ZeroCopy.Net.Internal;
+using static ZeroCopy.Net.Interop.Linux;
+
+namespace ZeroCopy.Net.Platform.Linux;
+
+/// <summary>
+/// The Linux sender for one socket: non-blocking syscalls on the socket's descriptor, and a wait
+/// on <see cref="EpollReactor"/> only when the kernel says EAGAIN.
+/// </summary>
+/// <remarks>
+/// The descriptor must be O_NONBLOCK. The runtime keeps a socket's descriptor non-blocking once it
+/// has been switched (it then emulates blocking for synchronous calls), so toggling
+/// <see cref="Socket.Blocking"/> off and back on makes the descriptor non-blocking without changing
+/// what the application sees.
+/// </remarks>
+internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
+{
+    private readonly Socket _socket;
+    private readonly int _fd;
+    private readonly ZeroCopyStatistics _statistics;
+    private readonly ReadinessSignal _writable = new();
+    private ulong _registration;
+
+    // Written by disposal on any thread, read by the send loop after every wakeup.
+    private volatile bool _disposing;
+
+    public LinuxSocketSender(Socket socket, ZeroCopySocketOptions options, ZeroCopyStatistics statistics)
+    {
+        _ = options;
+        _socket = socket;
+        _statistics = statistics;
+#if NETSTANDARD2_0
+        _fd = (int)socket.Handle;
+#else
+        _fd = (int)socket.SafeHandle.DangerousGetHandle();
+#endif
+        bool blocking = socket.Blocking;
+        socket.Blocking = false;
+        socket.Blocking = blocking;
+    }
+
+    public override ZeroCopyCapabilities Capabilities =>
+        ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness;
+
+#if !NETSTANDARD2_0
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    public override async ValueTask<long> SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
+    {
+        int fileFd = LinuxFile.OpenForRead(path);
+        try
+        {
+            long toSend = FileRange.Resolve(LinuxFile.GetRegularFileLength(fileFd, path), offset, count);
+            return await SendFileCoreAsync(fileFd, offset, toSend, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            LinuxFile.Close(fileFd);
+        }
+    }
+
+#if !NETSTANDARD2_0
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    public override async ValueTask<long> SendFileAsync(SafeFileHandle file, long offset, long? count, CancellationToken cancellationToken)
+    {
+        bool added = false;
+        try
+        {
+            // Keeps the descriptor from being closed (and its number reused) while the kernel reads it.
+            file.DangerousAddRef(ref added);
+            int fileFd = (int)file.DangerousGetHandle();
+            long toSend = FileRange.Resolve(LinuxFile.GetRegularFileLength(fileFd, null), offset, count);
+            return await SendFileCoreAsync(fileFd, offset, toSend, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>The sendfile loop: as many non-blocking calls as it takes, waiting on the reactor for each EAGAIN.</summary>
+#if !NETSTANDARD2_0
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private async ValueTask<long> SendFileCoreAsync(int fileFd, long offset, long count, CancellationToken cancellationToken)
+    {
+        long sent = 0;
+        while (sent < count)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_disposing)
+            {
+                throw ThrowHelper.SocketDisposedDuringSend(sent, count);
+            }
+
+            int epoch = _writable.Epoch;
+            long n = TrySendFile(fileFd, offset + sent, count - sent, out Errno errno);
+            if (n > 0)
+            {
+                sent += n;
+                _statistics.AddKernelSendFile(n);
+            }
+            else if (n == 0)
+            {
+                // sendfile returns 0 only at end of file: the file is shorter than when we checked it.
+                throw ThrowHelper.FileShrunk(sent, count, offset);
+            }
+            else if (errno == Errno.EAGAIN)
+            {
+                await WaitWritableAsync(epoch, cancellationToken).ConfigureAwait(false);
+            }
+            else if (errno != Errno.EINTR)
+            {
+                throw LinuxErrors.Socket(errno, "sendfile");
+            }
+        }
+
+        return sent;
+    }
+
+    private unsafe long TrySendFile(int fileFd, long offset, long remaining, out Errno errno)
+    {
+        long position = offset;
+        nint n = sendfile(_fd, fileFd, &position, (nuint)Math.Min(remaining, SENDFILE_MAX_CHUNK));
+        errno = n < 0 ? GetLastErrno() : Errno.SUCCESS;
+        return n;
+    }
+
+    /// <summary>Waits for the reactor to report writability (or an error/hang-up, which the next syscall will surface).</summary>
+    private ValueTask WaitWritableAsync(int observedEpoch, CancellationToken cancellationToken)
+    {
+        EnsureRegistered();
+        _statistics.AddWouldBlockWait();
+        return _writable.WaitAsync(observedEpoch, cancellationToken);
+    }
+
+    private void EnsureRegistered()
+    {
+        if (_registration != 0)
+        {
+            return;
+        }
+
+        _registration = EpollReactor.Shared.Register(_fd, this, out Errno errno);
+        if (_registration == 0)
+        {
+            throw LinuxErrors.Socket(errno, "epoll_ctl(EPOLL_CTL_ADD)");
+        }
+    }
+
+    void IReadinessTarget.OnReadiness(uint events) => _writable.Signal();
+
+    public override void BeginDispose()
+    {
+        _disposing = true;
+        _writable.Signal();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        BeginDispose();
+        EpollReactor.Shared.Unregister(_fd, _registration);
+        _registration = 0;
+        return default;
+    }
+}

@@ -1,0 +1,145 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Win32.SafeHandles;
+using ZeroCopy.Net.Internal;
+
+namespace ZeroCopy.Net.Platform.Portable;
+
+/// <summary>
+/// Reads the file into a pooled buffer and sends it with the BCL's <see cref="Socket"/>: what a
+/// careful application would write by hand. No kernel zero-copy; every byte is counted in
+/// <see cref="ZeroCopyStatistics.PortableCopiedBytes"/>.
+/// </summary>
+internal sealed class PortableSocketSender : SocketSender
+{
+    // Large enough that the syscall count stays low, small enough to stay out of the LOH pool's way.
+    private const int ChunkSize = 64 * 1024;
+
+    private readonly Socket _socket;
+    private readonly ZeroCopyStatistics _statistics;
+    private volatile bool _disposing;
+
+    public PortableSocketSender(Socket socket, ZeroCopyStatistics statistics)
+    {
+        _socket = socket;
+        _statistics = statistics;
+    }
+
+    public override ZeroCopyCapabilities Capabilities => ZeroCopyCapabilities.None;
+
+    public override async ValueTask<long> SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
+    {
+#if NETSTANDARD2_0
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        long toSend = FileRange.Resolve(stream.Length, offset, count);
+        return await CopyLoopAsync(stream, offset, toSend, cancellationToken).ConfigureAwait(false);
+#else
+        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        return await SendFileAsync(handle, offset, count, cancellationToken).ConfigureAwait(false);
+#endif
+    }
+
+    public override async ValueTask<long> SendFileAsync(SafeFileHandle file, long offset, long? count, CancellationToken cancellationToken)
+    {
+#if NETSTANDARD2_0
+        // A non-owning wrapper: disposing the stream must not close the caller's handle. Note that
+        // reading through it moves the handle's shared file position (netstandard2.0 has no pread).
+        using var stream = new FileStream(new SafeFileHandle(file.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
+        long toSend = FileRange.Resolve(stream.Length, offset, count);
+        return await CopyLoopAsync(stream, offset, toSend, cancellationToken).ConfigureAwait(false);
+#else
+        long toSend = FileRange.Resolve(RandomAccess.GetLength(file), offset, count);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkSize, Math.Max(toSend, 1)));
+        try
+        {
+            long sent = 0;
+            while (sent < toSend)
+            {
+                ThrowIfDisposing(sent, toSend);
+                int want = (int)Math.Min(buffer.Length, toSend - sent);
+                int read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, want), offset + sent, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw ThrowHelper.FileShrunk(sent, toSend, offset);
+                }
+
+                await SendAllAsync(buffer, read, cancellationToken).ConfigureAwait(false);
+                sent += read;
+            }
+
+            return sent;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+#endif
+    }
+
+#if NETSTANDARD2_0
+    private async ValueTask<long> CopyLoopAsync(FileStream stream, long offset, long toSend, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkSize, Math.Max(toSend, 1)));
+        try
+        {
+            stream.Seek(offset, SeekOrigin.Begin);
+            long sent = 0;
+            while (sent < toSend)
+            {
+                ThrowIfDisposing(sent, toSend);
+                int want = (int)Math.Min(buffer.Length, toSend - sent);
+                int read = await stream.ReadAsync(buffer, 0, want, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw ThrowHelper.FileShrunk(sent, toSend, offset);
+                }
+
+                await SendAllAsync(buffer, read, cancellationToken).ConfigureAwait(false);
+                sent += read;
+            }
+
+            return sent;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+#endif
+
+    private async ValueTask SendAllAsync(byte[] buffer, int length, CancellationToken cancellationToken)
+    {
+        int offset = 0;
+        while (offset < length)
+        {
+#if NETSTANDARD2_0
+            cancellationToken.ThrowIfCancellationRequested();
+            int n = await _socket.SendAsync(new ArraySegment<byte>(buffer, offset, length - offset), SocketFlags.None).ConfigureAwait(false);
+#else
+            int n = await _socket.SendAsync(buffer.AsMemory(offset, length - offset), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+#endif
+            offset += n;
+            _statistics.AddPortableCopied(n);
+        }
+    }
+
+    private void ThrowIfDisposing(long sent, long requested)
+    {
+        if (_disposing)
+        {
+            throw ThrowHelper.SocketDisposedDuringSend(sent, requested);
+        }
+    }
+
+    public override void BeginDispose() => _disposing = true;
+
+    public override ValueTask DisposeAsync()
+    {
+        BeginDispose();
+        return default;
+    }
+}

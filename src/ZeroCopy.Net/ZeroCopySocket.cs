@@ -1,0 +1,155 @@
+using System;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using ZeroCopy.Net.Internal;
+using ZeroCopy.Net.Platform;
+
+namespace ZeroCopy.Net;
+
+/// <summary>
+/// Wraps a connected <see cref="System.Net.Sockets.Socket"/> and sends through the kernel's
+/// zero-copy paths where this machine has them (sendfile(2), MSG_ZEROCOPY, TCP_CORK), and through
+/// a portable copying path everywhere else.
+/// </summary>
+/// <remarks>
+/// <para>Sends on one <see cref="ZeroCopySocket"/> are parts of one ordered byte stream: await each
+/// send before starting the next. A second send started while one runs throws
+/// <see cref="InvalidOperationException"/> rather than interleaving bytes.</para>
+/// <para>The kernel paths write to the socket's descriptor directly, below any
+/// <see cref="System.Net.Security.SslStream"/>: use plaintext sockets only (or kernel TLS).</para>
+/// </remarks>
+public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
+{
+    private const int Idle = 0;
+    private const int Sending = 1;
+    private const int Disposed = 2;
+
+    private readonly SocketSender _sender;
+    private readonly SendPlatform _platform;
+    private readonly ZeroCopySocketOptions _options;
+    private int _state;
+    private TaskCompletionSource<bool>? _sendExited;
+
+    /// <summary>Wraps a connected stream (TCP) or connected datagram (UDP) socket.</summary>
+    /// <param name="socket">The connected socket. The caller keeps ownership unless <see cref="ZeroCopySocketOptions.OwnsSocket"/> is set.</param>
+    /// <param name="options">Options, or <see langword="null"/> for <see cref="ZeroCopySocketOptions.Default"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="socket"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The socket is not connected, or is neither a stream nor a datagram socket.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
+    public ZeroCopySocket(Socket socket, ZeroCopySocketOptions? options = null)
+    {
+        if (socket is null)
+        {
+            ThrowHelper.ThrowArgumentNull(nameof(socket));
+        }
+
+        if (socket.SocketType is not (SocketType.Stream or SocketType.Dgram))
+        {
+            ThrowHelper.ThrowArgument(nameof(socket), $"A {socket.SocketType} socket is not supported: wrap a stream (TCP) or datagram (UDP) socket.");
+        }
+
+        if (!socket.Connected)
+        {
+            ThrowHelper.ThrowArgument(nameof(socket), "The socket is not connected. Connect (or accept) it before wrapping it.");
+        }
+
+        Socket = socket;
+        _options = options ?? ZeroCopySocketOptions.Default;
+        _platform = _options.ForcePortable ? SendPlatform.Portable : SendPlatform.Current;
+        Statistics = new ZeroCopyStatistics();
+        _sender = _platform.CreateSender(socket, _options, Statistics);
+    }
+
+    /// <summary>The wrapped socket.</summary>
+    public Socket Socket { get; }
+
+    /// <summary>The kernel paths this socket really uses. Anything missing here is done by copying, and counted in <see cref="Statistics"/>.</summary>
+    public ZeroCopyCapabilities Capabilities => _sender.Capabilities;
+
+    /// <summary>The platform implementation in use for this socket ("linux", "portable", ...).</summary>
+    public string PlatformName => _platform.Name;
+
+    /// <summary>Byte and call counters for this socket, by path.</summary>
+    public ZeroCopyStatistics Statistics { get; }
+
+    /// <summary>The kernel paths available in this process (chosen once, from the OS and a probe).</summary>
+    public static ZeroCopyCapabilities ProcessCapabilities => SendPlatform.Current.Capabilities;
+
+    /// <summary>The platform implementation chosen for this process ("linux", "portable", ...).</summary>
+    public static string ProcessPlatformName => SendPlatform.Current.Name;
+
+    /// <summary>Why this process uses the portable path instead of a kernel path, or <see langword="null"/> when it does not.</summary>
+    public static string? ProcessFallbackReason => SendPlatform.Current.FallbackReason;
+
+    /// <summary>
+    /// Stops the socket from starting new sends, wakes a send that waits for the socket to become
+    /// writable (it fails with <see cref="ObjectDisposedException"/>), waits up to
+    /// <see cref="ZeroCopySocketOptions.DisposeTimeout"/> for it to return, and releases the
+    /// platform resources. Disposes the wrapped socket only if <see cref="ZeroCopySocketOptions.OwnsSocket"/> is set.
+    /// </summary>
+    /// <returns>A task that completes when the socket is disposed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        var exited = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _sendExited, exited);
+        int previous = Interlocked.Exchange(ref _state, Disposed);
+        if (previous == Disposed)
+        {
+            return;
+        }
+
+        _sender.BeginDispose();
+        if (previous == Sending)
+        {
+            Task finished = await Task.WhenAny(exited.Task, Task.Delay(_options.DisposeTimeout)).ConfigureAwait(false);
+            _ = finished;
+        }
+
+        await _sender.DisposeAsync().ConfigureAwait(false);
+        if (_options.OwnsSocket)
+        {
+            Socket.Dispose();
+        }
+    }
+
+    /// <summary>Synchronous form of <see cref="DisposeAsync"/>: blocks until it completes. Prefer <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Claims the socket for one send. Lock-free: one compare-exchange on the uncontended path.</summary>
+    private void EnterSend()
+    {
+        int state = Interlocked.CompareExchange(ref _state, Sending, Idle);
+        if (state == Idle)
+        {
+            return;
+        }
+
+        if (state == Disposed)
+        {
+            ThrowHelper.ThrowObjectDisposed(this);
+        }
+
+        ThrowHelper.ThrowConcurrentSend();
+    }
+
+    private void ExitSend()
+    {
+        if (Interlocked.CompareExchange(ref _state, Idle, Sending) != Sending)
+        {
+            // Disposal began while we were sending and is waiting for us.
+            Volatile.Read(ref _sendExited)?.TrySetResult(true);
+        }
+    }
+
+    private void ThrowIfNotStream()
+    {
+        if (Socket.SocketType != SocketType.Stream)
+        {
+            throw new NotSupportedException($"Sending a file needs a stream (TCP) socket; this one is {Socket.SocketType}.");
+        }
+    }
+
+    private static ValueTask<long> Canceled(CancellationToken cancellationToken)
+        => new(Task.FromCanceled<long>(cancellationToken));
+}

@@ -1,0 +1,28 @@
+using System;
+
+namespace ZeroCopy.Net;
+
+/// <summary>Options for a <see cref="ZeroCopySocket"/>. Read once, when the socket is wrapped.</summary>
+public sealed class ZeroCopySocketOptions
+{
+    /// <summary>The options used when none are given.</summary>
+    public static ZeroCopySocketOptions Default { get; } = new();
+
+    /// <summary>
+    /// Use the portable copying path even where a kernel path exists. The portable path is correct
+    /// everywhere .NET runs; this switch exists for comparison, diagnosis and tests.
+    /// </summary>
+    public bool ForcePortable { get; set; }
+
+    /// <summary>
+    /// Dispose the wrapped <see cref="System.Net.Sockets.Socket"/> when the <see cref="ZeroCopySocket"/> is disposed.
+    /// Default <see langword="false"/>: the caller keeps ownership of its socket.
+    /// </summary>
+    public bool OwnsSocket { get; set; }
+
+    /// <summary>
+    /// How long <see cref="ZeroCopySocket.DisposeAsync"/> waits for sends still in flight to finish.
+    /// Default 5 seconds.
+    /// </summary>
+    public TimeSpan DisposeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
