@@ -8,7 +8,7 @@ namespace ZeroCopy.Net;
 /// as copied, with the reason.
 /// </summary>
 /// <remarks>Counters are updated with interlocked adds and may be read from any thread.</remarks>
-public sealed class ZeroCopyStatistics
+public sealed partial class ZeroCopyStatistics
 {
     private long _sendFileCalls;
     private long _kernelSendFileBytes;

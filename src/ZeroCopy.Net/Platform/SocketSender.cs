@@ -11,7 +11,7 @@ namespace ZeroCopy.Net.Platform;
 /// reports failures as exceptions built from the native error.
 /// </summary>
 /// <remarks>Callers guarantee that at most one send method runs at a time and that none runs after <see cref="DisposeAsync"/> began.</remarks>
-internal abstract class SocketSender : IAsyncDisposable
+internal abstract partial class SocketSender : IAsyncDisposable
 {
     /// <summary>What this sender does with the kernel on this socket (may be less than the platform's, e.g. after a probe failed).</summary>
     public abstract ZeroCopyCapabilities Capabilities { get; }

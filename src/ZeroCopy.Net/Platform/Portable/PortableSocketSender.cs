@@ -14,7 +14,7 @@ namespace ZeroCopy.Net.Platform.Portable;
 /// careful application would write by hand. No kernel zero-copy; every byte is counted in
 /// <see cref="ZeroCopyStatistics.PortableCopiedBytes"/>.
 /// </summary>
-internal sealed class PortableSocketSender : SocketSender
+internal sealed partial class PortableSocketSender : SocketSender
 {
     // Large enough that the syscall count stays low, small enough to stay out of the LOH pool's way.
     private const int ChunkSize = 64 * 1024;
