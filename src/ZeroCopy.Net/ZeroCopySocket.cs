@@ -73,6 +73,12 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
     /// <summary>Byte and call counters for this socket, by path.</summary>
     public ZeroCopyStatistics Statistics { get; }
 
+    /// <summary>
+    /// The name of the library's <see cref="System.Diagnostics.Metrics.Meter"/> ("ZeroCopy.Net"): bytes and
+    /// sends by path, completions, bytes in flight, release time and fallbacks. See docs/metrics.md.
+    /// </summary>
+    public const string MeterName = Diagnostics.ZeroCopyMetrics.MeterName;
+
     /// <summary>The kernel paths available in this process (chosen once, from the OS and a probe).</summary>
     public static ZeroCopyCapabilities ProcessCapabilities => SendPlatform.Current.Capabilities;
 

@@ -1,4 +1,5 @@
 using System.Threading;
+using ZeroCopy.Net.Diagnostics;
 
 namespace ZeroCopy.Net;
 
@@ -37,9 +38,14 @@ public sealed partial class ZeroCopyStatistics
     {
         Interlocked.Add(ref _kernelSendFileBytes, bytes);
         Interlocked.Increment(ref _kernelSendFileSyscalls);
+        ZeroCopyMetrics.RecordSend(ZeroCopyMetrics.Paths.KernelSendFile, bytes);
     }
 
-    internal void AddPortableCopied(long bytes) => Interlocked.Add(ref _portableCopiedBytes, bytes);
+    internal void AddPortableCopied(long bytes)
+    {
+        Interlocked.Add(ref _portableCopiedBytes, bytes);
+        ZeroCopyMetrics.RecordSend(ZeroCopyMetrics.Paths.Portable, bytes);
+    }
 
     internal void AddWouldBlockWait() => Interlocked.Increment(ref _wouldBlockWaits);
 }

@@ -1,0 +1,80 @@
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+using System.Threading;
+
+namespace ZeroCopy.Net.Diagnostics;
+
+/// <summary>
+/// The library's <see cref="Meter"/>: bytes and sends by path, completions, bytes in flight, time
+/// from send to release, and fallbacks with their reason. Every increment of
+/// <see cref="ZeroCopyStatistics"/> records here too, so the meter and the per-socket statistics
+/// always agree. Names are documented in docs/metrics.md.
+/// </summary>
+internal static class ZeroCopyMetrics
+{
+    /// <summary>The meter's name: listen to it with a MeterListener, dotnet-counters or OpenTelemetry.</summary>
+    public const string MeterName = "ZeroCopy.Net";
+
+    private static readonly Meter s_meter = new(MeterName, typeof(ZeroCopyMetrics).Assembly.GetName().Version?.ToString());
+
+    private static readonly Counter<long> s_bytes = s_meter.CreateCounter<long>(
+        "zerocopy.bytes", unit: "By", description: "Bytes handed to the kernel, by path.");
+
+    private static readonly Counter<long> s_sends = s_meter.CreateCounter<long>(
+        "zerocopy.sends", unit: "{send}", description: "Send system calls that moved bytes, by path.");
+
+    private static readonly Counter<long> s_completions = s_meter.CreateCounter<long>(
+        "zerocopy.completions", unit: "{send}", description: "MSG_ZEROCOPY sends released by an error-queue completion, by whether the kernel copied.");
+
+    private static readonly Counter<long> s_fallbacks = s_meter.CreateCounter<long>(
+        "zerocopy.fallbacks", unit: "{event}", description: "Times a zero-copy path was not used, by reason.");
+
+    private static readonly Histogram<double> s_releaseTime = s_meter.CreateHistogram<double>(
+        "zerocopy.release.duration", unit: "s", description: "Time from a MSG_ZEROCOPY send to the completion that released its buffer.");
+
+    private static long s_bytesInFlight;
+
+    static ZeroCopyMetrics()
+    {
+        s_meter.CreateObservableUpDownCounter(
+            "zerocopy.bytes_in_flight",
+            static () => Volatile.Read(ref s_bytesInFlight),
+            unit: "By",
+            description: "Bytes sent with MSG_ZEROCOPY whose completion has not arrived yet, in this process.");
+    }
+
+    /// <summary>Tag values of zerocopy.bytes / zerocopy.sends "path".</summary>
+    public static class Paths
+    {
+        /// <summary>sendfile(2): page cache to socket, no user-space copy.</summary>
+        public const string KernelSendFile = "sendfile";
+
+        /// <summary>MSG_ZEROCOPY whose completion said the kernel did not copy.</summary>
+        public const string ZeroCopy = "msg_zerocopy";
+
+        /// <summary>MSG_ZEROCOPY whose completion said the kernel copied anyway (SO_EE_CODE_ZEROCOPY_COPIED).</summary>
+        public const string ZeroCopyCopied = "msg_zerocopy_copied";
+
+        /// <summary>Plain send of user memory (below the threshold, or zero-copy switched off for the socket).</summary>
+        public const string Copy = "copy";
+
+        /// <summary>The portable path: a user-space copy through the BCL Socket.</summary>
+        public const string Portable = "portable";
+    }
+
+    public static void RecordSend(string path, long bytes)
+    {
+        var tag = new KeyValuePair<string, object?>("path", path);
+        s_bytes.Add(bytes, tag);
+        s_sends.Add(1, tag);
+    }
+
+    public static void RecordCompletions(long sends, bool copied)
+        => s_completions.Add(sends, new KeyValuePair<string, object?>("copied", copied ? "true" : "false"));
+
+    public static void RecordFallback(string reason) => s_fallbacks.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public static void RecordReleaseTime(double seconds) => s_releaseTime.Record(seconds);
+
+    public static void AddBytesInFlight(long delta) => Interlocked.Add(ref s_bytesInFlight, delta);
+}
