@@ -87,10 +87,12 @@ internal static class SendFileKit
         if (IsKernelPath(forcePortable))
         {
             await WaitUntilAsync(() => zc.Statistics.WouldBlockWaits > 0, "the send waits for writability (EAGAIN)");
-            return;
         }
 
         await WaitUntilAsync(() => zc.Statistics.PortableCopiedBytes > 0 || zc.Statistics.KernelSendFileBytes > 0, "the send has started");
+
+        // The peer's receive buffer keeps taking bytes for a while after the first EAGAIN: wait
+        // until nothing moves any more.
         long last;
         do
         {
