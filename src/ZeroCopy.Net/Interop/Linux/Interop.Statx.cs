@@ -8,8 +8,10 @@ internal static partial class Interop
     {
         // linux/stat.h. statx is used instead of fstat because struct statx has one layout on every
         // architecture, while struct stat differs between x86-64 and arm64.
+        internal const int AT_FDCWD = -100;
         internal const int AT_EMPTY_PATH = 0x1000;
         internal const uint STATX_TYPE = 0x1;
+        internal const uint STATX_INO = 0x100;
         internal const uint STATX_SIZE = 0x200;
         internal const int S_IFMT = 0xF000;
         internal const int S_IFREG = 0x8000;
@@ -21,6 +23,7 @@ internal static partial class Interop
         {
             [FieldOffset(0)] internal uint stx_mask;
             [FieldOffset(28)] internal ushort stx_mode;
+            [FieldOffset(32)] internal ulong stx_ino;
             [FieldOffset(40)] internal ulong stx_size;
         }
 

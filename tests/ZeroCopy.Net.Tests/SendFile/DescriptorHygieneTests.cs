@@ -1,0 +1,144 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+using ZeroCopy.Net.Tests.Infrastructure;
+using static ZeroCopy.Net.Interop.Linux;
+
+namespace ZeroCopy.Net.Tests.SendFile;
+
+/// <summary>Runs alone: counting the process's descriptors is only meaningful while no other test opens sockets or files.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessWideCollection
+{
+    public const string Name = "Process-wide (runs alone)";
+}
+
+/// <summary>
+/// The BCL's async <c>Socket.SendFileAsync(path)</c> on Linux opens each file with flock(LOCK_SH)
+/// and never closes it (EMFILE after about 20k calls here). The path overload must open with no
+/// lock and close every descriptor before its task completes.
+/// </summary>
+[Collection(ProcessWideCollection.Name)]
+public class DescriptorHygieneTests
+{
+    private const int Sends = 100_000;
+    private const int FileLength = 64;
+
+    [LinuxKernelFact]
+    public async Task HundredThousandPathSendsLeakNoDescriptorAndTakeNoLock()
+    {
+        using var file = TestFile.Create(FileLength, seed: 61);
+        ulong inode = InodeOf(file.Path);
+
+        // Positive control: the /proc/locks check can see a lock on this inode (the BCL's FileStream
+        // takes flock(LOCK_SH)), so its silence during the run means something.
+        using (new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            Assert.True(LocksOn(inode) > 0, $"Control failed: a FileStream's flock on inode {inode} is not visible in /proc/locks.");
+        }
+
+        Assert.Equal(0, LocksOn(inode));
+
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client);
+        Task<HashingReceiver.Result> receive = Task.Run(() => HashingReceiver.ReceiveAsync(pair.Server, (long)Sends * FileLength));
+
+        // Warm up: the reactor, thread-pool threads and the runtime's socket engine open their own
+        // descriptors once; count after they exist.
+        for (int i = 0; i < 1000; i++)
+        {
+            await zc.SendFileAsync(file.Path);
+        }
+
+        int fdsBefore = OpenDescriptors();
+
+        using var stop = new CancellationTokenSource();
+        int lockSamples = 0;
+        int lockHits = 0;
+        Task lockWatcher = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                lockSamples++;
+                if (LocksOn(inode) > 0)
+                {
+                    lockHits++;
+                }
+
+                await Task.Delay(2);
+            }
+        });
+
+        for (int i = 1000; i < Sends; i++)
+        {
+            long sent = await zc.SendFileAsync(file.Path);
+            if (sent != FileLength)
+            {
+                Assert.Fail($"Send {i} sent {sent} bytes.");
+            }
+        }
+
+        stop.Cancel();
+        await lockWatcher;
+        int fdsAfter = OpenDescriptors();
+
+        HashingReceiver.Result got = await SendFileKit.Within(receive, "the receiver");
+        Assert.Equal((long)Sends * FileLength, got.Bytes);
+        Assert.Equal(ExpectedHash(), got.Hash);
+        Assert.Equal(Sends, zc.Statistics.SendFileCalls);
+        Assert.Equal((long)Sends * FileLength, zc.Statistics.KernelSendFileBytes);
+
+        Assert.True(lockSamples > 10, $"The lock watcher sampled /proc/locks only {lockSamples} times.");
+        Assert.Equal(0, lockHits);
+
+        // A leak would show as +99,000. The tolerance of 2 covers descriptors the runtime may open
+        // on its own while the loop runs (a new thread-pool or timer thread's eventfd), which has
+        // nothing to do with the library.
+        Assert.True(Math.Abs(fdsAfter - fdsBefore) <= 2, $"Open descriptors went from {fdsBefore} to {fdsAfter} over {Sends - 1000} sends.");
+    }
+
+    private static int OpenDescriptors() => Directory.GetFileSystemEntries("/proc/self/fd").Length;
+
+    /// <summary>Entries in /proc/locks for <paramref name="inode"/> (field 6 is MAJOR:MINOR:INODE).</summary>
+    private static int LocksOn(ulong inode)
+    {
+        string suffix = ":" + inode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return File.ReadAllLines("/proc/locks")
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Count(fields => fields.Any(f => f.Count(c => c == ':') == 2 && f.EndsWith(suffix, StringComparison.Ordinal)));
+    }
+
+    private static unsafe ulong InodeOf(string path)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(path + "\0");
+        statx_t st;
+        fixed (byte* p = utf8)
+        {
+            Assert.Equal(0, statx(AT_FDCWD, p, 0, STATX_INO, &st));
+        }
+
+        return st.stx_ino;
+    }
+
+    private static byte[] ExpectedHash()
+    {
+        byte[] one = new byte[FileLength];
+        for (int i = 0; i < FileLength; i++)
+        {
+            one[i] = TestFile.PatternByte(i, 61);
+        }
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (int i = 0; i < Sends; i++)
+        {
+            hash.AppendData(one);
+        }
+
+        return hash.GetHashAndReset();
+    }
+}

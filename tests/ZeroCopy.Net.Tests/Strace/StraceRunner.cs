@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace ZeroCopy.Net.Tests.Strace;
+
+/// <summary>One system call as strace printed it (unfinished/resumed halves already joined).</summary>
+public sealed record Syscall(int Pid, string Name, string Args, long Result, string Line)
+{
+    /// <summary>The first argument as a descriptor number, or -1 when it is not a number.</summary>
+    public int Fd => int.TryParse(Args.Split(',')[0].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int fd) ? fd : -1;
+
+    public override string ToString() => Line;
+}
+
+/// <summary>What one probe run under strace produced.</summary>
+public sealed record StraceRun(int ExitCode, IReadOnlyDictionary<string, string> Output, IReadOnlyList<Syscall> Calls, string Stdout, string Stderr)
+{
+    /// <summary>The probe's <c>socket-fd=</c> line: the descriptor whose syscalls matter.</summary>
+    public int SocketFd => int.Parse(Output["socket-fd"], CultureInfo.InvariantCulture);
+
+    /// <summary>Calls named <paramref name="name"/> on <see cref="SocketFd"/>.</summary>
+    public IEnumerable<Syscall> OnSocket(params string[] names) => Calls.Where(c => c.Fd == SocketFd && names.Contains(c.Name));
+
+    /// <summary>A readable excerpt for assertion messages.</summary>
+    public string Excerpt(int max = 20) => string.Join(Environment.NewLine, Calls.Take(max).Select(c => c.Line));
+}
+
+/// <summary>
+/// Runs tests/ZeroCopy.Net.StraceProbe under <c>strace -f</c> and parses the trace. Probe modes
+/// (sendfile, and whatever later capabilities add) print key=value lines; see IProbeMode.
+/// </summary>
+public static partial class StraceRunner
+{
+    private static readonly Lazy<string?> s_unavailable = new(FindReasonUnavailable);
+
+    /// <summary>Why strace proofs cannot run here, or null when they can.</summary>
+    public static string? UnavailableReason => s_unavailable.Value;
+
+    /// <summary>The built probe (path baked in by the test project).</summary>
+    public static string ProbePath => typeof(StraceRunner).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "StraceProbePath").Value!;
+
+    /// <summary>Runs <c>strace -f -e trace=SYSCALLS dotnet probe.dll ARGS</c>.</summary>
+    public static StraceRun RunProbe(IEnumerable<string> syscalls, params string[] probeArgs)
+    {
+        string trace = Path.Combine(Path.GetTempPath(), $"zc-strace-{Guid.NewGuid():N}.txt");
+        try
+        {
+            var args = new List<string> { "-f", "-qq", "-o", trace, "-e", "trace=" + string.Join(",", syscalls), DotnetHost, ProbePath };
+            args.AddRange(probeArgs);
+            (int exit, string stdout, string stderr) = Run("strace", args, TimeSpan.FromSeconds(120));
+            var output = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(l => l.Split('=', 2))
+                .Where(kv => kv.Length == 2)
+                .GroupBy(kv => kv[0])
+                .ToDictionary(g => g.Key, g => g.Last()[1]);
+            return new StraceRun(exit, output, Parse(File.ReadAllLines(trace)), stdout, stderr);
+        }
+        finally
+        {
+            File.Delete(trace);
+        }
+    }
+
+    /// <summary>Parses strace -f output lines, joining "&lt;unfinished ...&gt;" with "&lt;... resumed&gt;" per pid.</summary>
+    public static IReadOnlyList<Syscall> Parse(IEnumerable<string> lines)
+    {
+        var pending = new Dictionary<int, string>();
+        var calls = new List<Syscall>();
+        foreach (string raw in lines)
+        {
+            Match head = PidPrefix().Match(raw);
+            if (!head.Success)
+            {
+                continue;
+            }
+
+            int pid = int.Parse(head.Groups[1].Value, CultureInfo.InvariantCulture);
+            string body = raw.Substring(head.Length);
+            int unfinished = body.IndexOf(" <unfinished ...>", StringComparison.Ordinal);
+            if (unfinished >= 0)
+            {
+                pending[pid] = body.Substring(0, unfinished);
+                continue;
+            }
+
+            Match resumed = Resumed().Match(body);
+            if (resumed.Success)
+            {
+                if (!pending.Remove(pid, out string? start))
+                {
+                    continue;
+                }
+
+                body = string.Concat(start, body.AsSpan(resumed.Length));
+            }
+
+            Match call = Call().Match(body);
+            if (call.Success)
+            {
+                long result = long.TryParse(call.Groups["ret"].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long r) ? r : long.MinValue;
+                calls.Add(new Syscall(pid, call.Groups["name"].Value, call.Groups["args"].Value, result, $"{pid} {body}"));
+            }
+        }
+
+        return calls;
+    }
+
+    /// <summary>The dotnet host that runs this test process (so the probe runs on the same runtime).</summary>
+    private static string DotnetHost =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    private static string? FindReasonUnavailable()
+    {
+        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+        {
+            return "strace proofs need Linux.";
+        }
+
+        if (!File.Exists(ProbePath))
+        {
+            return $"the probe is not built at {ProbePath}.";
+        }
+
+        try
+        {
+            (int exit, _, string stderr) = Run("strace", new[] { "-f", "-qq", "-o", "/dev/null", "true" }, TimeSpan.FromSeconds(30));
+            return exit == 0 ? null : $"strace cannot trace here (exit {exit}): {stderr.Trim()}";
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return $"strace is not installed ({ex.Message}); .ci/run installs it with apt.";
+        }
+    }
+
+    private static (int Exit, string Stdout, string Stderr) Run(string file, IEnumerable<string> args, TimeSpan timeout)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} ran longer than {timeout.TotalSeconds} s.");
+        }
+
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [GeneratedRegex(@"^(\d+)\s+")]
+    private static partial Regex PidPrefix();
+
+    [GeneratedRegex(@"^<\.\.\. \w+ resumed>")]
+    private static partial Regex Resumed();
+
+    [GeneratedRegex(@"^(?<name>\w+)\((?<args>.*)\)\s+=\s+(?<ret>-?\d+|\?)")]
+    private static partial Regex Call();
+}
