@@ -1,0 +1,296 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading.Tasks;
+
+namespace ZeroCopy.Net.Bench.Loopback;
+
+/// <summary>Creates the files, starts the receiver, runs every sample in a fresh sender process and prints the table.</summary>
+internal static class Orchestrator
+{
+    private const string Baseline = "bcl-path";
+    private const string CopyBaseline = "copy-loop";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        Options options = Options.Parse(args);
+        Directory.CreateDirectory(options.Directory);
+        var files = new Dictionary<long, string>();
+        foreach (long size in options.Sizes)
+        {
+            files[size] = CreateWarmFile(options.Directory, size);
+        }
+
+        string loadBefore = LoadAverage();
+        using Process receiver = StartSelf(["receive"], redirectInput: true);
+        string portLine = await receiver.StandardOutput.ReadLineAsync().ConfigureAwait(false) ?? throw new InvalidOperationException("receiver printed nothing");
+        int port = int.Parse(portLine["PORT ".Length..], CultureInfo.InvariantCulture);
+
+        // results[size][method] = samples in round order (null where a sample failed)
+        var results = options.Sizes.ToDictionary(s => s, _ => options.Methods.ToDictionary(m => m, _ => new List<Sample?>()));
+        var failures = new List<string>();
+        for (int round = 0; round < options.Rounds; round++)
+        {
+            foreach (long size in options.Sizes)
+            {
+                (int warmup, int measured) = SendsFor(size);
+                // Rotate the order every round so no method always runs first (or right after the 1 GiB case).
+                for (int k = 0; k < options.Methods.Length; k++)
+                {
+                    string method = options.Methods[(k + round) % options.Methods.Length];
+                    (Sample? sample, string? error) = await RunSenderAsync(method, size, port, files[size], warmup, measured).ConfigureAwait(false);
+                    results[size][method].Add(sample);
+                    if (error is not null)
+                    {
+                        failures.Add($"round {round + 1}, {FormatSize(size)}, {method}: {error}");
+                    }
+
+                    Console.Error.WriteLine(sample is null
+                        ? $"round {round + 1} {FormatSize(size),6} {method,-10} FAILED: {error}"
+                        : string.Create(CultureInfo.InvariantCulture, $"round {round + 1} {FormatSize(size),6} {method,-10} {sample.GBps,6:F2} GB/s  cpu {sample.SenderCpuPerGB:F3} s/GB  alloc {sample.AllocatedPerSend,8:F1} B/send"));
+                }
+            }
+        }
+
+        receiver.StandardInput.Close();
+        if (!receiver.WaitForExit(5000))
+        {
+            receiver.Kill();
+        }
+
+        string report = Report(options, results, failures, loadBefore, LoadAverage());
+        Console.WriteLine(report);
+        if (options.MarkdownPath is not null)
+        {
+            await File.WriteAllTextAsync(options.MarkdownPath, report).ConfigureAwait(false);
+        }
+
+        if (!options.KeepFiles)
+        {
+            Directory.Delete(options.Directory, recursive: true);
+        }
+
+        return failures.Count == 0 ? 0 : 1;
+    }
+
+    /// <summary>Many sends for small files (per-call overhead dominates), few for large ones; about 160 MB to 2 GiB a sample.</summary>
+    private static (int Warmup, int Measured) SendsFor(long size) => size switch
+    {
+        <= 64 * 1024 => (2_000, 10_000),
+        <= 64L * 1024 * 1024 => (50, (int)Math.Max(16, (1L << 30) / size)),
+        _ => (1, 2),
+    };
+
+    private static async Task<(Sample? Sample, string? Error)> RunSenderAsync(string method, long size, int port, string path, int warmup, int measured)
+    {
+        using Process sender = StartSelf(
+            ["send", method, size.ToString(CultureInfo.InvariantCulture), port.ToString(CultureInfo.InvariantCulture), path,
+             warmup.ToString(CultureInfo.InvariantCulture), measured.ToString(CultureInfo.InvariantCulture)],
+            redirectInput: false);
+        Task<string> stdout = sender.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = sender.StandardError.ReadToEndAsync();
+        await sender.WaitForExitAsync().ConfigureAwait(false);
+        string output = await stdout.ConfigureAwait(false);
+        string errors = await stderr.ConfigureAwait(false);
+        string? line = output.Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
+        if (sender.ExitCode != 0 || line is null)
+        {
+            string why = (errors + output).Trim();
+            return (null, $"exit code {sender.ExitCode}: {(why.Length > 400 ? why[..400] + "..." : why)}");
+        }
+
+        return (Sample.Parse(line.TrimEnd('\r')), null);
+    }
+
+    private static Process StartSelf(string[] arguments, bool redirectInput)
+    {
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
+        var start = new ProcessStartInfo(self)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = !redirectInput,
+            RedirectStandardInput = redirectInput,
+            UseShellExecute = false,
+        };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(Orchestrator).Assembly.Location);
+        }
+
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // A sample lives well under a second: let the JIT promote hot methods at once instead of
+        // after its default 100 ms quiet period, so every method is measured at tier 1.
+        start.Environment["DOTNET_TC_CallCountingDelayMs"] = "0";
+        return Process.Start(start) ?? throw new InvalidOperationException("could not start " + self);
+    }
+
+    private static string CreateWarmFile(string directory, long size)
+    {
+        string path = Path.Combine(directory, $"payload-{size}.bin");
+        byte[] block = new byte[(int)Math.Min(size, 1 << 20)];
+        new Random(42).NextBytes(block);
+        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 0))
+        {
+            for (long written = 0; written < size; written += block.Length)
+            {
+                file.Write(block, 0, (int)Math.Min(block.Length, size - written));
+            }
+
+            // Written back now, so writeback does not run during the samples; the pages stay cached.
+            file.Flush(flushToDisk: true);
+        }
+
+        // Read once: the page cache is warm for every method alike.
+        using (var file = File.OpenRead(path))
+        {
+            byte[] buffer = new byte[1 << 20];
+            while (file.Read(buffer, 0, buffer.Length) > 0)
+            {
+            }
+        }
+
+        return path;
+    }
+
+    private static string Report(Options options, Dictionary<long, Dictionary<string, List<Sample?>>> results, List<string> failures, string loadBefore, string loadAfter)
+    {
+        var md = new StringBuilder();
+        CultureInfo ci = CultureInfo.InvariantCulture;
+        md.AppendLine(ci, $"Machine: {Environment.ProcessorCount} CPUs, {CpuModel()}, Linux {KernelRelease()}, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture}");
+        md.AppendLine(ci, $"Run: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {options.Rounds} rounds, each sample a fresh sender process; load average before: {loadBefore}, after: {loadAfter}");
+        md.AppendLine();
+        md.AppendLine("| size | method | GB/s median (min–max) | vs BCL | vs copy loop | sender CPU s/GB | receiver CPU s/GB | alloc B/send | sendfile calls/send | EAGAIN waits/send | fds left open on the file |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (long size in options.Sizes)
+        {
+            foreach (string method in options.Methods)
+            {
+                List<Sample> ok = results[size][method].Where(s => s is not null).Select(s => s!).ToList();
+                if (ok.Count == 0)
+                {
+                    md.AppendLine(ci, $"| {FormatSize(size)} | {method} | failed | | | | | | | | |");
+                    continue;
+                }
+
+                double sends = ok[0].Sends;
+                md.AppendLine(ci,
+                    $"| {FormatSize(size)} | {method} | {Spread.Of(ok.Select(s => s.GBps)).Format("F2")} | {Ratio(results[size], method, Baseline)} | {Ratio(results[size], method, CopyBaseline)} " +
+                    $"| {Spread.Of(ok.Select(s => s.SenderCpuPerGB)).Format("F3")} | {Spread.Of(ok.Select(s => s.ReceiverCpuPerGB)).Median.ToString("F3", ci)} " +
+                    $"| {Spread.Of(ok.Select(s => s.AllocatedPerSend)).Format("F1")} | {Spread.Of(ok.Select(s => s.SendfileCalls / sends)).Median.ToString("F2", ci)} " +
+                    $"| {Spread.Of(ok.Select(s => s.EagainWaits / sends)).Median.ToString("F2", ci)} | {Spread.Of(ok.Select(s => (double)(s.FdsAfter - s.FdsBefore))).Format("F0")} |");
+            }
+        }
+
+        md.AppendLine();
+        md.AppendLine("GB = 10^9 bytes, from the first send of a sample until the receiver acknowledged its last byte. Ratios are medians of per-round ratios " +
+                      "(samples of one round run back to back), with their min–max. CPU is user+system time of the sender process; the receiver runs in its own process. " +
+                      "sendfile calls and EAGAIN waits are the library's own counters (0 for the other methods). fds: descriptors the sender process still held on the payload file after the measured sends, minus before.");
+        foreach (long size in options.Sizes)
+        {
+            (_, int measured) = SendsFor(size);
+            md.AppendLine(ci, $"- {FormatSize(size)}: {measured} measured sends per sample after {SendsFor(size).Warmup} warm-up sends.");
+        }
+
+        if (failures.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("Failed samples:");
+            foreach (string failure in failures)
+            {
+                md.AppendLine(ci, $"- {failure}");
+            }
+        }
+
+        return md.ToString();
+    }
+
+    /// <summary>Median over rounds of (this method's GB/s / the baseline's GB/s in the same round).</summary>
+    private static string Ratio(Dictionary<string, List<Sample?>> bySize, string method, string baseline)
+    {
+        if (method == baseline || !bySize.TryGetValue(baseline, out List<Sample?>? baseSamples))
+        {
+            return "—";
+        }
+
+        List<Sample?> mine = bySize[method];
+        var ratios = new List<double>();
+        for (int i = 0; i < Math.Min(mine.Count, baseSamples.Count); i++)
+        {
+            if (mine[i] is Sample a && baseSamples[i] is Sample b)
+            {
+                ratios.Add(a.GBps / b.GBps);
+            }
+        }
+
+        return ratios.Count == 0 ? "n/a" : Spread.Of(ratios).Format("F2");
+    }
+
+    internal static string FormatSize(long size) =>
+        size >= 1L << 30 && size % (1L << 30) == 0 ? $"{size >> 30} GiB"
+        : size >= 1 << 20 && size % (1 << 20) == 0 ? $"{size >> 20} MiB"
+        : size >= 1 << 10 && size % (1 << 10) == 0 ? $"{size >> 10} KiB"
+        : $"{size} B";
+
+    private static string CpuModel()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line is null ? "unknown CPU" : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+            return "unknown CPU";
+        }
+    }
+
+    private static string KernelRelease() =>
+        File.Exists("/proc/sys/kernel/osrelease") ? File.ReadAllText("/proc/sys/kernel/osrelease").Trim() : RuntimeInformation.OSDescription;
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private sealed record Options(long[] Sizes, string[] Methods, int Rounds, string? MarkdownPath, string Directory, bool KeepFiles)
+    {
+        public static Options Parse(string[] args)
+        {
+            long[] sizes = [16 * 1024, 1024 * 1024, 1L << 30];
+            string[] methods = SendMethod.All;
+            int rounds = 5;
+            string? markdown = null;
+            string directory = Path.Combine(Path.GetTempPath(), $"zc-bench-{Environment.ProcessId}");
+            bool keep = false;
+            for (int i = 0; i < args.Length; i++)
+            {
+                switch (args[i])
+                {
+                    case "--sizes": sizes = args[++i].Split(',').Select(ParseSize).ToArray(); break;
+                    case "--methods": methods = args[++i].Split(','); break;
+                    case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                    case "--markdown": markdown = args[++i]; break;
+                    case "--dir": directory = args[++i]; break;
+                    case "--keep-files": keep = true; break;
+                    default: throw new ArgumentException($"unknown option '{args[i]}'; options: --sizes 16K,1M,1G --methods {string.Join(',', SendMethod.All)} --rounds N --markdown FILE --dir DIR --keep-files");
+                }
+            }
+
+            return new Options(sizes, methods, rounds, markdown, directory, keep);
+        }
+
+        private static long ParseSize(string text)
+        {
+            char unit = char.ToUpperInvariant(text[^1]);
+            long multiplier = unit switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
+            return long.Parse(multiplier == 1 ? text : text[..^1], CultureInfo.InvariantCulture) * multiplier;
+        }
+    }
+}
