@@ -27,7 +27,7 @@ internal static class Orchestrator
         }
 
         string loadBefore = LoadAverage();
-        using Process receiver = StartSelf(["receive"], redirectInput: true);
+        using Process receiver = StartSelf([], ["receive"], redirectInput: true);
         string portLine = await receiver.StandardOutput.ReadLineAsync().ConfigureAwait(false) ?? throw new InvalidOperationException("receiver printed nothing");
         int port = int.Parse(portLine["PORT ".Length..], CultureInfo.InvariantCulture);
 
@@ -89,6 +89,7 @@ internal static class Orchestrator
     private static async Task<(Sample? Sample, string? Error)> RunSenderAsync(string method, long size, int port, string path, int warmup, int measured)
     {
         using Process sender = StartSelf(
+            method == "bcl-path-nolock" ? [("DOTNET_SYSTEM_IO_DISABLEFILELOCKING", "1")] : [],
             ["send", method, size.ToString(CultureInfo.InvariantCulture), port.ToString(CultureInfo.InvariantCulture), path,
              warmup.ToString(CultureInfo.InvariantCulture), measured.ToString(CultureInfo.InvariantCulture)],
             redirectInput: false);
@@ -107,7 +108,7 @@ internal static class Orchestrator
         return (Sample.Parse(line.TrimEnd('\r')), null);
     }
 
-    private static Process StartSelf(string[] arguments, bool redirectInput)
+    private static Process StartSelf((string Name, string Value)[] environment, string[] arguments, bool redirectInput)
     {
         string self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
         var start = new ProcessStartInfo(self)
@@ -130,6 +131,11 @@ internal static class Orchestrator
         // A sample lives well under a second: let the JIT promote hot methods at once instead of
         // after its default 100 ms quiet period, so every method is measured at tier 1.
         start.Environment["DOTNET_TC_CallCountingDelayMs"] = "0";
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         return Process.Start(start) ?? throw new InvalidOperationException("could not start " + self);
     }
 

@@ -11,7 +11,7 @@ namespace ZeroCopy.Net.Bench.Loopback;
 /// <summary>One way of sending a whole file on a connected socket; one object per sample.</summary>
 internal abstract class SendMethod : IAsyncDisposable
 {
-    public static readonly string[] All = ["zc-handle", "zc-path", "bcl-path", "copy-loop"];
+    public static readonly string[] All = ["zc-handle", "zc-path", "bcl-path", "bcl-path-nolock", "copy-loop"];
 
     protected SendMethod(Socket socket, string path, long length)
     {
@@ -37,7 +37,9 @@ internal abstract class SendMethod : IAsyncDisposable
     {
         "zc-handle" => new LibraryHandle(socket, path, length),
         "zc-path" => new LibraryPath(socket, path, length),
-        "bcl-path" => new BclPath(socket, path, length),
+        // The same call in a process started with DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1 (see Orchestrator):
+        // what the BCL costs once its advisory lock is switched off, to separate the lock from the rest.
+        "bcl-path" or "bcl-path-nolock" => new BclPath(socket, path, length),
         "copy-loop" => new CopyLoop(socket, path, length),
         _ => throw new ArgumentException($"unknown method '{name}'; known: {string.Join(", ", All)}", nameof(name)),
     };
