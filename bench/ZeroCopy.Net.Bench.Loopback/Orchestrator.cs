@@ -57,13 +57,31 @@ internal static class Orchestrator
             }
         }
 
+        var paired = new Dictionary<long, List<PairedBatch>>();
+        foreach (long size in options.PairedCycles > 0 ? options.Sizes : [])
+        {
+            (int batch, int cycles) = PairedPlan(size, options.PairedCycles);
+            string bclCopy = files[size] + ".bcl";
+            File.Copy(files[size], bclCopy, overwrite: true);
+            WarmPageCache(bclCopy);
+            (List<PairedBatch> batches, string? error) = await RunPairedAsync(size, port, files[size], bclCopy, batch, cycles).ConfigureAwait(false);
+            File.Delete(bclCopy);
+            paired[size] = batches;
+            if (error is not null)
+            {
+                failures.Add($"paired {FormatSize(size)}: {error}");
+            }
+
+            Console.Error.WriteLine($"paired {FormatSize(size),6}: {batches.Count} batches{(error is null ? string.Empty : " FAILED: " + error)}");
+        }
+
         receiver.StandardInput.Close();
         if (!receiver.WaitForExit(5000))
         {
             receiver.Kill();
         }
 
-        string report = Report(options, results, failures, loadBefore, LoadAverage());
+        string report = Report(options, results, failures, loadBefore, LoadAverage()) + PairedReport(options, paired);
         Console.WriteLine(report);
         if (options.MarkdownPath is not null)
         {
@@ -106,6 +124,78 @@ internal static class Orchestrator
         }
 
         return (Sample.Parse(line.TrimEnd('\r')), null);
+    }
+
+    private static readonly string[] s_pairedMethods = ["zc-handle", "zc-path", "bcl-path"];
+
+    /// <summary>Batches of about 0.1–0.5 s; at 16 KiB the BCL's leaked descriptors cap the total at 15,000 calls.</summary>
+    private static (int Batch, int Cycles) PairedPlan(long size, int cycles) => size switch
+    {
+        <= 64 * 1024 => (1_000, Math.Min(cycles, 13)),
+        <= 64L * 1024 * 1024 => ((int)Math.Max(1, (256L << 20) / size), cycles),
+        _ => (1, cycles),
+    };
+
+    private static async Task<(List<PairedBatch> Batches, string? Error)> RunPairedAsync(long size, int port, string path, string bclPath, int batch, int cycles)
+    {
+        using Process child = StartSelf(
+            [],
+            ["paired", string.Join(',', s_pairedMethods), size.ToString(CultureInfo.InvariantCulture), port.ToString(CultureInfo.InvariantCulture), path,
+             batch.ToString(CultureInfo.InvariantCulture), cycles.ToString(CultureInfo.InvariantCulture), bclPath],
+            redirectInput: false);
+        Task<string> stdout = child.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = child.StandardError.ReadToEndAsync();
+        await child.WaitForExitAsync().ConfigureAwait(false);
+        string output = await stdout.ConfigureAwait(false);
+        string errors = await stderr.ConfigureAwait(false);
+        var batches = output.Split('\n').Where(l => l.StartsWith("PAIRED ", StringComparison.Ordinal)).Select(l => PairedBatch.Parse(l.TrimEnd('\r'))).ToList();
+        return (batches, child.ExitCode == 0 ? null : $"exit code {child.ExitCode}: {errors.Trim()}");
+    }
+
+    private static string PairedReport(Options options, Dictionary<long, List<PairedBatch>> paired)
+    {
+        if (paired.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        CultureInfo ci = CultureInfo.InvariantCulture;
+        var md = new StringBuilder();
+        md.AppendLine();
+        md.AppendLine("Paired, one process and one connection per size, batches of each method back to back, order rotated every cycle:");
+        md.AppendLine();
+        md.AppendLine("| size | batch × cycles | zc-handle ÷ BCL throughput | zc-path ÷ BCL throughput | zc-handle ÷ BCL CPU/GB | zc-path ÷ BCL CPU/GB | alloc B/send zc-handle / zc-path / BCL (median) |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (long size in options.Sizes)
+        {
+            if (!paired.TryGetValue(size, out List<PairedBatch>? batches) || batches.Count == 0)
+            {
+                continue;
+            }
+
+            var byCycle = batches.GroupBy(b => b.Cycle).Where(g => g.Count() == s_pairedMethods.Length).Select(g => g.ToDictionary(b => b.Method)).ToList();
+            Spread Throughput(string m) => Spread.Of(byCycle.Select(c => c["bcl-path"].Seconds / c[m].Seconds));
+            Spread Cpu(string m) => Spread.Of(byCycle.Select(c => c[m].Cpu / c["bcl-path"].Cpu));
+            string Alloc(string m) => Spread.Of(batches.Where(b => b.Method == m).Select(b => (double)b.Allocated / b.Sends)).Median.ToString("F1", ci);
+            md.AppendLine(ci,
+                $"| {FormatSize(size)} | {batches[0].Sends} × {byCycle.Count} | {Throughput("zc-handle").Format("F3")} | {Throughput("zc-path").Format("F3")} " +
+                $"| {Cpu("zc-handle").Format("F3")} | {Cpu("zc-path").Format("F3")} | {Alloc("zc-handle")} / {Alloc("zc-path")} / {Alloc("bcl-path")} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("Throughput ratio > 1: the library is faster; CPU ratio < 1: the library spends less sender CPU per byte. Medians of per-cycle ratios (min–max).");
+        return md.ToString();
+    }
+
+    private sealed record PairedBatch(string Method, int Cycle, long Bytes, int Sends, double Seconds, double Cpu, long Allocated)
+    {
+        public static PairedBatch Parse(string line)
+        {
+            var v = line["PAIRED ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+            CultureInfo ci = CultureInfo.InvariantCulture;
+            return new PairedBatch(v["method"], int.Parse(v["cycle"], ci), long.Parse(v["bytes"], ci), int.Parse(v["sends"], ci),
+                double.Parse(v["seconds"], ci), double.Parse(v["cpu"], ci), long.Parse(v["allocated"], ci));
+        }
     }
 
     private static Process StartSelf((string Name, string Value)[] environment, string[] arguments, bool redirectInput)
@@ -155,16 +245,18 @@ internal static class Orchestrator
             file.Flush(flushToDisk: true);
         }
 
-        // Read once: the page cache is warm for every method alike.
-        using (var file = File.OpenRead(path))
-        {
-            byte[] buffer = new byte[1 << 20];
-            while (file.Read(buffer, 0, buffer.Length) > 0)
-            {
-            }
-        }
-
+        WarmPageCache(path);
         return path;
+    }
+
+    /// <summary>Reads the file once: the page cache is warm for every method alike.</summary>
+    private static void WarmPageCache(string path)
+    {
+        using var file = File.OpenRead(path);
+        byte[] buffer = new byte[1 << 20];
+        while (file.Read(buffer, 0, buffer.Length) > 0)
+        {
+        }
     }
 
     private static string Report(Options options, Dictionary<long, Dictionary<string, List<Sample?>>> results, List<string> failures, string loadBefore, string loadAfter)
@@ -173,6 +265,11 @@ internal static class Orchestrator
         CultureInfo ci = CultureInfo.InvariantCulture;
         md.AppendLine(ci, $"Machine: {Environment.ProcessorCount} CPUs, {CpuModel()}, Linux {KernelRelease()}, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture}");
         md.AppendLine(ci, $"Run: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {options.Rounds} rounds, each sample a fresh sender process; load average before: {loadBefore}, after: {loadAfter}");
+        if (options.Rounds == 0)
+        {
+            return md.ToString();
+        }
+
         md.AppendLine();
         md.AppendLine("| size | method | GB/s median (min–max) | vs BCL | vs copy loop | sender CPU s/GB | receiver CPU s/GB | alloc B/send | sendfile calls/send | EAGAIN waits/send | fds left open on the file |");
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -265,7 +362,7 @@ internal static class Orchestrator
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    private sealed record Options(long[] Sizes, string[] Methods, int Rounds, string? MarkdownPath, string Directory, bool KeepFiles)
+    private sealed record Options(long[] Sizes, string[] Methods, int Rounds, string? MarkdownPath, string Directory, bool KeepFiles, int PairedCycles)
     {
         public static Options Parse(string[] args)
         {
@@ -275,6 +372,7 @@ internal static class Orchestrator
             string? markdown = null;
             string directory = Path.Combine(Path.GetTempPath(), $"zc-bench-{Environment.ProcessId}");
             bool keep = false;
+            int pairedCycles = 15;
             for (int i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -285,11 +383,12 @@ internal static class Orchestrator
                     case "--markdown": markdown = args[++i]; break;
                     case "--dir": directory = args[++i]; break;
                     case "--keep-files": keep = true; break;
-                    default: throw new ArgumentException($"unknown option '{args[i]}'; options: --sizes 16K,1M,1G --methods {string.Join(',', SendMethod.All)} --rounds N --markdown FILE --dir DIR --keep-files");
+                    case "--paired-cycles": pairedCycles = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                    default: throw new ArgumentException($"unknown option '{args[i]}'; options: --sizes 16K,1M,1G --methods {string.Join(',', SendMethod.All)} --rounds N (0: paired only) --paired-cycles N (0: none) --markdown FILE --dir DIR --keep-files");
                 }
             }
 
-            return new Options(sizes, methods, rounds, markdown, directory, keep);
+            return new Options(sizes, methods, rounds, markdown, directory, keep, pairedCycles);
         }
 
         private static long ParseSize(string text)

@@ -33,10 +33,11 @@ internal abstract class SendMethod : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    public static SendMethod Create(string name, Socket socket, string path, long length) => name switch
+    /// <param name="zc">The connection's ZeroCopySocket for the library's methods (one per socket: it owns the socket's reactor registration).</param>
+    public static SendMethod Create(string name, Socket socket, ZeroCopySocket? zc, string path, long length) => name switch
     {
-        "zc-handle" => new LibraryHandle(socket, path, length),
-        "zc-path" => new LibraryPath(socket, path, length),
+        "zc-handle" => new LibraryHandle(socket, zc ?? throw new ArgumentNullException(nameof(zc)), path, length),
+        "zc-path" => new LibraryPath(socket, zc ?? throw new ArgumentNullException(nameof(zc)), path, length),
         // The same call in a process started with DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1 (see Orchestrator):
         // what the BCL costs once its advisory lock is switched off, to separate the lock from the rest.
         "bcl-path" or "bcl-path-nolock" => new BclPath(socket, path, length),
@@ -50,10 +51,10 @@ internal abstract class SendMethod : IAsyncDisposable
         private readonly ZeroCopySocket _zc;
         private readonly SafeFileHandle _file;
 
-        public LibraryHandle(Socket socket, string path, long length)
+        public LibraryHandle(Socket socket, ZeroCopySocket zc, string path, long length)
             : base(socket, path, length)
         {
-            _zc = new ZeroCopySocket(socket);
+            _zc = zc;
             _file = File.OpenHandle(path);
         }
 
@@ -67,10 +68,10 @@ internal abstract class SendMethod : IAsyncDisposable
             Check(sent);
         }
 
-        public override async ValueTask DisposeAsync()
+        public override ValueTask DisposeAsync()
         {
             _file.Dispose();
-            await _zc.DisposeAsync().ConfigureAwait(false);
+            return default;
         }
     }
 
@@ -79,8 +80,8 @@ internal abstract class SendMethod : IAsyncDisposable
     {
         private readonly ZeroCopySocket _zc;
 
-        public LibraryPath(Socket socket, string path, long length)
-            : base(socket, path, length) => _zc = new ZeroCopySocket(socket);
+        public LibraryPath(Socket socket, ZeroCopySocket zc, string path, long length)
+            : base(socket, path, length) => _zc = zc;
 
         public override ZeroCopyStatistics Statistics => _zc.Statistics;
 
@@ -92,7 +93,7 @@ internal abstract class SendMethod : IAsyncDisposable
             Check(sent);
         }
 
-        public override ValueTask DisposeAsync() => _zc.DisposeAsync();
+        public override ValueTask DisposeAsync() => default;
     }
 
     /// <summary>

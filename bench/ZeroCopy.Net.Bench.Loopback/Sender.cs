@@ -27,7 +27,9 @@ internal static class Sender
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.NoDelay = true;
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).ConfigureAwait(false);
-        await using SendMethod sender = SendMethod.Create(method, socket, path, length);
+        // Only the library's methods wrap the socket: the others run on a socket the library never touched.
+        await using ZeroCopySocket? zc = method.StartsWith("zc-", StringComparison.Ordinal) ? new ZeroCopySocket(socket) : null;
+        await using SendMethod sender = SendMethod.Create(method, socket, zc, path, length);
 
         using AllocationTypes? allocationTypes = Environment.GetEnvironmentVariable("ZC_BENCH_ALLOCATION_TYPES") == "1" ? new AllocationTypes() : null;
         using Process self = Process.GetCurrentProcess();
