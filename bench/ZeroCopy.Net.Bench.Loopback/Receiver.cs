@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -43,7 +44,7 @@ internal static class Receiver
             connection.NoDelay = true;
             while (WireProtocol.ReceiveExactly(connection, header))
             {
-                long expected = BitConverter.ToInt64(header);
+                long expected = BinaryPrimitives.ReadInt64LittleEndian(header);
                 self.Refresh();
                 TimeSpan cpu0 = self.TotalProcessorTime;
                 long received = 0;
