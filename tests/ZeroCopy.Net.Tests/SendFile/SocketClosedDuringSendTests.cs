@@ -76,3 +76,30 @@ public class SocketClosedDuringSendTests
         Assert.Equal(TestFile.ExpectedHash(0, file.Length, seed: 5), got.Hash);
     }
 }
+
+/// <summary>Disposal wakes a send that is stuck because the peer reads nothing at all, on the portable path too.</summary>
+public class PortableStalledSendTests
+{
+    [Fact]
+    public async Task DisposeWakesAPortableSendToAPeerThatReadsNothing()
+    {
+#if LIBRARY_NETSTANDARD
+        // The netstandard2.0 build's Socket.SendAsync takes no token: there is nothing to wake a
+        // send blocked in the BCL without closing the caller's socket. Documented limitation.
+        await Task.CompletedTask;
+#else
+        using var file = TestFile.Create(8 << 20);
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        SendFileKit.ShrinkBuffers(pair);
+        var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { ForcePortable = true, DisposeTimeout = TimeSpan.FromMinutes(2) });
+
+        Task<long> send = zc.SendFileAsync(file.Path).AsTask();
+        await SendFileKit.WaitUntilBlockedAsync(zc, forcePortable: true);
+        Assert.False(send.IsCompleted);
+
+        await SendFileKit.Within(zc.DisposeAsync().AsTask().ContinueWith(_ => 0L, TaskScheduler.Default), "DisposeAsync");
+        var ex = await Assert.ThrowsAsync<ObjectDisposedException>(() => SendFileKit.Within(send, "the stalled portable send"));
+        Assert.Contains("of 8388608 bytes", ex.Message);
+#endif
+    }
+}
