@@ -44,6 +44,11 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
             ThrowHelper.ThrowArgumentNull(nameof(socket));
         }
 
+        if (IsDisposed(socket))
+        {
+            ThrowHelper.ThrowObjectDisposed(socket);
+        }
+
         if (socket.SocketType is not (SocketType.Stream or SocketType.Dgram))
         {
             ThrowHelper.ThrowArgument(nameof(socket), $"A {socket.SocketType} socket is not supported: wrap a stream (TCP) or datagram (UDP) socket.");
@@ -154,6 +159,29 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
         {
             throw new NotSupportedException($"Sending a file needs a stream (TCP) socket; this one is {Socket.SocketType}.");
         }
+    }
+
+    /// <summary>A disposed socket also reports "not connected"; tell the caller the real reason.</summary>
+    private static bool IsDisposed(Socket socket)
+    {
+#if NETSTANDARD2_0
+        try
+        {
+            // netstandard2.0 has no SafeHandle to ask; Available checks for disposal first.
+            _ = socket.Available;
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+#else
+        return socket.SafeHandle.IsClosed;
+#endif
     }
 
     private static ValueTask<long> Canceled(CancellationToken cancellationToken)

@@ -52,6 +52,72 @@ public class LargeSparseFileTests
         }
     }
 
+    public static TheoryData<string, bool, long, long?> WindowsAboveTwoGiB()
+    {
+        var data = new TheoryData<string, bool, long, long?>();
+        foreach (string overload in new[] { "path", "handle", "stream" })
+        {
+            foreach (bool forcePortable in new[] { false, true })
+            {
+                data.Add(overload, forcePortable, TwoGiB - 2000, 5000);     // across the 2 GiB mark
+                data.Add(overload, forcePortable, 0x7ffff000 - 10, 20);      // across one sendfile call's limit
+                data.Add(overload, forcePortable, Length - 700, null);       // the tail, count to the end
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>64-bit offsets on every overload and both paths, without moving 2 GiB.</summary>
+    [Theory]
+    [MemberData(nameof(WindowsAboveTwoGiB))]
+    public async Task WindowsAboveTwoGiBComeFromTheRightOffset(string overload, bool forcePortable, long offset, long? count)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"zc-sparse-{Guid.NewGuid():N}.bin");
+        try
+        {
+            WriteSparseFile(path);
+            IFileOverload send = overload switch
+            {
+                "path" => new PathOverload(),
+                "handle" => new HandleOverload(),
+                _ => new StreamOverload(),
+            };
+            using var pair = await LoopbackPair.CreateTcpAsync();
+            await using var zc = new ZeroCopySocket(pair.Client, SendPaths.Options(forcePortable));
+
+            long expected = count ?? (Length - offset);
+            Assert.Equal(expected, await SendFileKit.Within(send.SendAsync(zc, path, offset, count), "the send"));
+            byte[] got = await SendFileKit.CloseAndReadAllAsync(pair.Client, pair.Server);
+            Assert.Equal(expected, got.LongLength);
+            for (long i = 0; i < expected; i++)
+            {
+                byte want = ContentAt(offset + i);
+                if (got[i] != want)
+                {
+                    Assert.Fail($"Byte at file offset {offset + i} is {got[i]}, expected {want}.");
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static byte ContentAt(long position)
+    {
+        foreach ((long start, long end) in s_patches)
+        {
+            if (position >= start && position < end)
+            {
+                return TestFile.PatternByte(position, 77);
+            }
+        }
+
+        return 0;
+    }
+
     private static void WriteSparseFile(string path)
     {
         using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write);

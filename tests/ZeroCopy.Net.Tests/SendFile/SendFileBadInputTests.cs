@@ -305,7 +305,7 @@ public class ZeroCopySocketConstructionTests
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Dispose();
-        Assert.ThrowsAny<Exception>(() => new ZeroCopySocket(socket));
+        Assert.Throws<ObjectDisposedException>(() => new ZeroCopySocket(socket));
     }
 
     [Theory]

@@ -180,7 +180,9 @@ public class StalledKernelSendTests
         long waitsBefore = zc.Statistics.WouldBlockWaits;
         await Task.Delay(200);
         Assert.False(send.IsCompleted, "Nobody reads: the send must still be parked.");
-        Assert.Equal(waitsBefore, zc.Statistics.WouldBlockWaits); // parked, not spinning
+        // Parked, not spinning: a late window update may wake it once or twice, a poll loop would
+        // wake thousands of times.
+        Assert.InRange(zc.Statistics.WouldBlockWaits - waitsBefore, 0, 3);
 
         await SendFileKit.Within(zc.DisposeAsync().AsTask().ContinueWith(_ => 0L, TaskScheduler.Default), "DisposeAsync");
         var ex = await Assert.ThrowsAsync<ObjectDisposedException>(() => SendFileKit.Within(send, "the parked send"));

@@ -23,6 +23,7 @@ namespace ZeroCopy.Net.Platform.Linux;
 internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
 {
     private readonly Socket _socket;
+    private readonly SafeHandle _socketHandle;
     private readonly int _fd;
     private readonly ZeroCopyStatistics _statistics;
     private readonly ReadinessSignal _writable = new();
@@ -36,11 +37,8 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         _ = options;
         _socket = socket;
         _statistics = statistics;
-#if NETSTANDARD2_0
-        _fd = (int)socket.Handle;
-#else
-        _fd = (int)socket.SafeHandle.DangerousGetHandle();
-#endif
+        _socketHandle = GetSocketHandle(socket);
+        _fd = (int)_socketHandle.DangerousGetHandle();
         bool blocking = socket.Blocking;
         socket.Blocking = false;
         socket.Blocking = blocking;
@@ -95,38 +93,61 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
 #endif
     private async ValueTask<long> SendFileCoreAsync(int fileFd, long offset, long count, CancellationToken cancellationToken)
     {
-        long sent = 0;
-        while (sent < count)
+        // Like the runtime's own socket operations, hold a reference on the socket's handle for the
+        // whole send. Without it, Socket.Dispose closes the descriptor at once: the kernel drops it
+        // from our epoll set (a parked send would never wake) and may hand its number to a new
+        // socket that the next sendfile would write to. With the reference held, Socket.Dispose
+        // shuts the connection down instead and waits for us; the shutdown wakes a parked send
+        // (EPOLLHUP) and the next sendfile fails it.
+        if (_socketHandle.IsClosed)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_disposing)
-            {
-                throw ThrowHelper.SocketDisposedDuringSend(sent, count);
-            }
-
-            int epoch = _writable.Epoch;
-            long n = TrySendFile(fileFd, offset + sent, count - sent, out Errno errno);
-            if (n > 0)
-            {
-                sent += n;
-                _statistics.AddKernelSendFile(n);
-            }
-            else if (n == 0)
-            {
-                // sendfile returns 0 only at end of file: the file is shorter than when we checked it.
-                throw ThrowHelper.FileShrunk(sent, count, offset);
-            }
-            else if (errno == Errno.EAGAIN)
-            {
-                await WaitWritableAsync(epoch, cancellationToken).ConfigureAwait(false);
-            }
-            else if (errno != Errno.EINTR)
-            {
-                throw LinuxErrors.Socket(errno, "sendfile");
-            }
+            ThrowHelper.ThrowObjectDisposed(_socket);
         }
 
-        return sent;
+        bool addedSocketRef = false;
+        try
+        {
+            _socketHandle.DangerousAddRef(ref addedSocketRef);
+            long sent = 0;
+            while (sent < count)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_disposing)
+                {
+                    throw ThrowHelper.SocketDisposedDuringSend(sent, count);
+                }
+
+                int epoch = _writable.Epoch;
+                long n = TrySendFile(fileFd, offset + sent, count - sent, out Errno errno);
+                if (n > 0)
+                {
+                    sent += n;
+                    _statistics.AddKernelSendFile(n);
+                }
+                else if (n == 0)
+                {
+                    // sendfile returns 0 only at end of file: the file is shorter than when we checked it.
+                    throw ThrowHelper.FileShrunk(sent, count, offset);
+                }
+                else if (errno == Errno.EAGAIN)
+                {
+                    await WaitWritableAsync(epoch, cancellationToken).ConfigureAwait(false);
+                }
+                else if (errno != Errno.EINTR)
+                {
+                    throw LinuxErrors.Socket(errno, "sendfile");
+                }
+            }
+
+            return sent;
+        }
+        finally
+        {
+            if (addedSocketRef)
+            {
+                _socketHandle.DangerousRelease();
+            }
+        }
     }
 
     private unsafe long TrySendFile(int fileFd, long offset, long remaining, out Errno errno)
@@ -170,8 +191,51 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
     public override ValueTask DisposeAsync()
     {
         BeginDispose();
-        EpollReactor.Shared.Unregister(_fd, _registration);
+        bool added = false;
+        try
+        {
+            // Only EPOLL_CTL_DEL by number while we hold the descriptor open: once the Socket is
+            // closed, closing removed it from the epoll set already and the number may belong to
+            // another socket (whose registration a DEL would silently remove).
+            _socketHandle.DangerousAddRef(ref added);
+            EpollReactor.Shared.Unregister(_fd, _registration);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The socket was closed first. fd -1 makes epoll_ctl fail harmlessly (EBADF); the reactor
+            // still forgets the registration id.
+            EpollReactor.Shared.Unregister(-1, _registration);
+        }
+        finally
+        {
+            if (added)
+            {
+                _socketHandle.DangerousRelease();
+            }
+        }
+
         _registration = 0;
         return default;
+    }
+
+    /// <summary>The socket's SafeHandle, to keep its descriptor from being closed (and reused) while a syscall uses it.</summary>
+#pragma warning disable CA1859 // One signature for every target: netstandard2.0 has no SafeSocketHandle.
+    private static SafeHandle GetSocketHandle(Socket socket)
+#pragma warning restore CA1859
+    {
+#if NETSTANDARD2_0
+        // netstandard2.0 does not declare Socket.SafeHandle, but every runtime this path runs on
+        // (.NET Core 2.1+ on 64-bit Linux) has it. Read once per socket, not per send.
+        if (typeof(Socket).GetProperty("SafeHandle")?.GetValue(socket) is SafeHandle handle)
+        {
+            return handle;
+        }
+
+        // No SafeHandle to reference: a non-owning wrapper keeps the old behaviour (no protection
+        // against Socket.Dispose during a send) rather than refusing to work.
+        return new SafeFileHandle(socket.Handle, ownsHandle: false);
+#else
+        return socket.SafeHandle;
+#endif
     }
 }

@@ -21,6 +21,10 @@ internal sealed partial class PortableSocketSender : SocketSender
 
     private readonly Socket _socket;
     private readonly ZeroCopyStatistics _statistics;
+
+    // Cancelled by disposal: wakes a send blocked in Socket.SendAsync on a peer that reads nothing
+    // (the Linux path is woken by the reactor instead). Never disposed: it has no timer to release.
+    private readonly CancellationTokenSource _disposeCts = new();
     private volatile bool _disposing;
 
     public PortableSocketSender(Socket socket, ZeroCopyStatistics statistics)
@@ -54,24 +58,42 @@ internal sealed partial class PortableSocketSender : SocketSender
 #else
         long toSend = FileRange.Resolve(RandomAccess.GetLength(file), offset, count);
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkSize, Math.Max(toSend, 1)));
+
+        // The caller's token and disposal both stop the send, even while the BCL waits for buffer space.
+        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token)
+            : null;
+        CancellationToken token = linked?.Token ?? _disposeCts.Token;
+        long sent = 0;
         try
         {
-            long sent = 0;
             while (sent < toSend)
             {
                 ThrowIfDisposing(sent, toSend);
                 int want = (int)Math.Min(buffer.Length, toSend - sent);
-                int read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, want), offset + sent, cancellationToken).ConfigureAwait(false);
+                int read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, want), offset + sent, token).ConfigureAwait(false);
                 if (read == 0)
                 {
                     throw ThrowHelper.FileShrunk(sent, toSend, offset);
                 }
 
-                await SendAllAsync(buffer, read, cancellationToken).ConfigureAwait(false);
-                sent += read;
+                long before = _statistics.PortableCopiedBytes;
+                try
+                {
+                    await SendAllAsync(buffer, read, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Count what went out even when the send is stopped part-way.
+                    sent += _statistics.PortableCopiedBytes - before;
+                }
             }
 
             return sent;
+        }
+        catch (OperationCanceledException) when (_disposing && !cancellationToken.IsCancellationRequested)
+        {
+            throw ThrowHelper.SocketDisposedDuringSend(sent, toSend);
         }
         finally
         {
@@ -135,7 +157,11 @@ internal sealed partial class PortableSocketSender : SocketSender
         }
     }
 
-    public override void BeginDispose() => _disposing = true;
+    public override void BeginDispose()
+    {
+        _disposing = true;
+        _disposeCts.Cancel();
+    }
 
     public override ValueTask DisposeAsync()
     {
