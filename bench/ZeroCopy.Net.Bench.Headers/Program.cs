@@ -18,7 +18,7 @@ using ZeroCopy.Net.Internal;
 // (2 vCPUs: one thread each, mostly). Every configuration runs in its own child process so JIT,
 // GC and leaked descriptors (the BCL's SendFileAsync leaks one per call on Linux) do not carry over.
 //
-// Usage: ZeroCopy.Net.Bench.Headers [seconds-per-run=2] [repetitions=3] [mode-filter]
+// Usage: ZeroCopy.Net.Bench.Headers [seconds-per-run=2] [repetitions=3] [mode-filter|all] [on|off]
 //        ZeroCopy.Net.Bench.Headers --child <mode> <bodyBytes> <nagle:on|off> <seconds>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length > 0 && args[0] == "--child")
@@ -26,21 +26,17 @@ if (args.Length > 0 && args[0] == "--child")
     return await Child.RunAsync(args[1], int.Parse(args[2]), args[3] == "on", double.Parse(args[4]));
 }
 
-if (args.Length > 0 && args[0] == "--micro")
-{
-    return await Micro.RunAsync(args[1], int.Parse(args[2]), int.Parse(args[3]));
-}
-
 double seconds = args.Length > 0 ? double.Parse(args[0]) : 2;
 int reps = args.Length > 1 ? int.Parse(args[1]) : 3;
-string? filter = args.Length > 2 ? args[2] : null;
+string? filter = args.Length > 2 && args[2] != "all" ? args[2] : null;
+bool[] nagleModes = args.Length > 3 ? new[] { args[3] == "on" } : new[] { true, false };
 string self = typeof(Child).Assembly.Location;
 
 Console.WriteLine($"# {Environment.ProcessorCount} CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, platform {ZeroCopySocket.ProcessPlatformName}");
 Console.WriteLine($"# {seconds} s per run, {reps} runs per configuration; req/s median [min-max]; latency percentiles from the median run");
-Console.WriteLine("| mode | body | Nagle | req/s | p50 µs | p99 µs | p99.9 µs | max ms | >10 ms | B/resp |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
-foreach (bool nagle in new[] { true, false })
+Console.WriteLine("| mode | body | Nagle | req/s | p50 µs | p99 µs | p99.9 µs | max ms | >10 ms | >30 ms | responses | B/resp |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+foreach (bool nagle in nagleModes)
 {
     foreach (int size in new[] { 1024, 4096, 65536 })
     {
@@ -82,7 +78,7 @@ foreach (bool nagle in new[] { true, false })
             {
                 var sorted = runs.OrderBy(r => double.Parse(r[1])).ToList();
                 string[] median = sorted[sorted.Count / 2];
-                Console.WriteLine($"| {mode} | {size / 1024} KiB | {(nagle ? "on" : "off")} | {double.Parse(median[1]):F0} [{double.Parse(sorted[0][1]):F0}-{double.Parse(sorted[^1][1]):F0}] | {median[2]} | {median[3]} | {median[4]} | {median[5]} | {median[6]} | {median[7]} |");
+                Console.WriteLine($"| {mode} | {size / 1024} KiB | {(nagle ? "on" : "off")} | {double.Parse(median[1]):F0} [{double.Parse(sorted[0][1]):F0}-{double.Parse(sorted[^1][1]):F0}] | {median[2]} | {median[3]} | {median[4]} | {median[5]} | {median[6]} | {median[8]} | {median[9]} | {median[7]} |");
             }
         }
     }
@@ -163,8 +159,9 @@ internal static class Child
             latencies.Sort();
             double us(double q) => latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))] * 1e6 / Stopwatch.Frequency;
             long over10ms = latencies.Count(l => l * 1000.0 / Stopwatch.Frequency > 10);
+            long over30ms = latencies.Count(l => l * 1000.0 / Stopwatch.Frequency > 30);
             Console.WriteLine(FormattableString.Invariant(
-                $"RESULT {count / elapsed:F0} {us(0.5):F0} {us(0.99):F0} {us(0.999):F0} {latencies[^1] * 1000.0 / Stopwatch.Frequency:F1} {over10ms} {allocated / Math.Max(1, count)}"));
+                $"RESULT {count / elapsed:F0} {us(0.5):F0} {us(0.99):F0} {us(0.999):F0} {latencies[^1] * 1000.0 / Stopwatch.Frequency:F1} {over10ms} {allocated / Math.Max(1, count)} {over30ms} {latencies.Count}"));
             return 0;
         }
         finally

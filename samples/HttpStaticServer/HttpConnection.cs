@@ -51,6 +51,9 @@ internal sealed class HttpConnection
 
                     idle.CancelAfter(_server.KeepAliveTimeout);
                     int n = await _socket.ReceiveAsync(input.AsMemory(filled, HeadBufferSize - filled), SocketFlags.None, idle.Token).ConfigureAwait(false);
+
+                    // The idle clock runs only while waiting for a request, not while a long response is sent.
+                    idle.CancelAfter(Timeout.Infinite);
                     if (n == 0)
                     {
                         return;
