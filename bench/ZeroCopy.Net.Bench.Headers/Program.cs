@@ -21,6 +21,12 @@ using ZeroCopy.Net.Internal;
 // Usage: ZeroCopy.Net.Bench.Headers [seconds-per-run=2] [repetitions=3] [mode-filter|all] [on|off]
 //        ZeroCopy.Net.Bench.Headers --child <mode> <bodyBytes> <nagle:on|off> <seconds>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length > 0 && args[0] == "--interleave")
+{
+    // --interleave <bodyBytes> <on|off> <seconds-per-mode> <mode,mode,...>
+    return await Child.RunInterleavedAsync(args[4].Split(','), int.Parse(args[1]), args[2] == "on", double.Parse(args[3]));
+}
+
 if (args.Length > 0 && args[0] == "--child")
 {
     return await Child.RunAsync(args[1], int.Parse(args[2]), args[3] == "on", double.Parse(args[4]));
@@ -105,24 +111,6 @@ internal static class Child
         await File.WriteAllBytesAsync(path, content);
         try
         {
-            switch (mode)
-            {
-                case "zc-sendfile-only":
-                    HeaderSendTuning.SmallFileThreshold = 0;
-                    break;
-                case "zc-cork":
-                    HeaderSendTuning.SmallFileThreshold = 0;
-                    HeaderSendTuning.AlwaysCork = true;
-                    break;
-                case "zc-toggle":
-                    HeaderSendTuning.TailPush = TailPushMode.TogglePerSend;
-                    break;
-                case "zc-nopush":
-                    HeaderSendTuning.SmallFileThreshold = 0;
-                    HeaderSendTuning.TailPush = TailPushMode.None;
-                    break;
-            }
-
             using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             listener.Listen(1);
@@ -166,6 +154,92 @@ internal static class Child
         }
         finally
         {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>The library's internal knobs for this mode; set before every send, so connections of different modes can take turns in one process.</summary>
+    private static void ApplyTuning(string mode)
+    {
+        HeaderSendTuning.SmallFileThreshold = mode is "zc-sendfile-only" or "zc-cork" or "zc-nopush" ? 0 : 16 * 1024;
+        HeaderSendTuning.AlwaysCork = mode == "zc-cork";
+        HeaderSendTuning.TailPush = mode switch
+        {
+            "zc-toggle" => TailPushMode.TogglePerSend,
+            "zc-nopush" => TailPushMode.None,
+            _ => TailPushMode.NoDelayOnce,
+        };
+    }
+
+    /// <summary>
+    /// All modes in one process, one connection each, taking turns in 100 ms slices until each has
+    /// had <paramref name="seconds"/>: background load (this machine is shared) hits every mode alike.
+    /// </summary>
+    public static async Task<int> RunInterleavedAsync(string[] modes, int bodySize, bool nagle, double seconds)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"zc-bench-{bodySize}-{Environment.ProcessId}.bin");
+        var content = new byte[bodySize];
+        new Random(bodySize).NextBytes(content);
+        await File.WriteAllBytesAsync(path, content);
+        var connections = new List<(string Mode, Socket Client, Socket Server, Task Serve, List<long> Latencies, long[] Ticks)>();
+        using var stop = new CancellationTokenSource();
+        try
+        {
+            foreach (string mode in modes)
+            {
+                using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                listener.Listen(1);
+                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = !nagle };
+                await client.ConnectAsync(listener.LocalEndPoint!);
+                Socket server = await listener.AcceptAsync();
+                server.NoDelay = !nagle;
+                Task serve = Task.Run(() => ServeAsync(mode, server, path, content, stop.Token));
+                connections.Add((mode, client, server, serve, new List<long>(1 << 18), new long[1]));
+            }
+
+            var request = new byte[RequestLength];
+            var response = new byte[HeaderLength + bodySize];
+            foreach (var c in connections)
+            {
+                await Loop(c.Client, request, response, TimeSpan.FromSeconds(0.2), null);
+            }
+
+            var slice = TimeSpan.FromMilliseconds(100);
+            int slices = (int)Math.Ceiling(seconds / slice.TotalSeconds);
+            for (int i = 0; i < slices; i++)
+            {
+                foreach (var c in connections)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    await Loop(c.Client, request, response, slice, c.Latencies);
+                    c.Ticks[0] += Stopwatch.GetTimestamp() - t0;
+                }
+            }
+
+            foreach (var c in connections)
+            {
+                List<long> l = c.Latencies;
+                l.Sort();
+                double us(double q) => l[Math.Min(l.Count - 1, (int)(q * l.Count))] * 1e6 / Stopwatch.Frequency;
+                double elapsed = c.Ticks[0] / (double)Stopwatch.Frequency;
+                long over10 = l.Count(x => x * 1000.0 / Stopwatch.Frequency > 10);
+                long over30 = l.Count(x => x * 1000.0 / Stopwatch.Frequency > 30);
+                Console.WriteLine(FormattableString.Invariant(
+                    $"| {c.Mode} | {bodySize / 1024} KiB | {(nagle ? "on" : "off")} | {l.Count / elapsed:F0} | {us(0.5):F0} | {us(0.99):F0} | {us(0.999):F0} | {l[^1] * 1000.0 / Stopwatch.Frequency:F1} | {over10} | {over30} | {l.Count} |"));
+            }
+
+            return 0;
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var c in connections)
+            {
+                c.Client.Dispose();
+                c.Server.Dispose();
+            }
+
             File.Delete(path);
         }
     }
@@ -226,6 +300,8 @@ internal static class Child
 
                 got += n;
             }
+
+            ApplyTuning(mode);
 
             // The header changes per response in real servers: touch it.
             header[0] = (byte)('A' + (served % 26));
