@@ -177,11 +177,10 @@ internal static class Child
     /// </summary>
     public static async Task<int> RunInterleavedAsync(string[] modes, int bodySize, bool nagle, double seconds)
     {
-        string path = Path.Combine(Path.GetTempPath(), $"zc-bench-{bodySize}-{Environment.ProcessId}.bin");
         var content = new byte[bodySize];
         new Random(bodySize).NextBytes(content);
-        await File.WriteAllBytesAsync(path, content);
         var connections = new List<(string Mode, Socket Client, Socket Server, Task Serve, List<long> Latencies, long[] Ticks)>();
+        var paths = new List<string>();
         using var stop = new CancellationTokenSource();
         try
         {
@@ -194,6 +193,11 @@ internal static class Child
                 await client.ConnectAsync(listener.LocalEndPoint!);
                 Socket server = await listener.AcceptAsync();
                 server.NoDelay = !nagle;
+                // A file of its own per connection: the BCL's SendFileAsync leaks an flock(LOCK_SH) per call,
+                // and every close(2) of the same inode then walks that growing lock list.
+                string path = Path.Combine(Path.GetTempPath(), $"zc-bench-{bodySize}-{Environment.ProcessId}-{mode}.bin");
+                await File.WriteAllBytesAsync(path, content);
+                paths.Add(path);
                 Task serve = Task.Run(() => ServeAsync(mode, server, path, content, stop.Token));
                 connections.Add((mode, client, server, serve, new List<long>(1 << 18), new long[1]));
             }
@@ -240,7 +244,10 @@ internal static class Child
                 c.Server.Dispose();
             }
 
-            File.Delete(path);
+            foreach (string path in paths)
+            {
+                File.Delete(path);
+            }
         }
     }
 
