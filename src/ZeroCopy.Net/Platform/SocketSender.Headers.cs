@@ -1,0 +1,16 @@
+using System.Threading;
+using System.Threading.Tasks;
+using ZeroCopy.Net.Internal;
+
+namespace ZeroCopy.Net.Platform;
+
+internal abstract partial class SocketSender
+{
+    /// <summary>
+    /// Sends <paramref name="headers"/>, then <paramref name="body"/>, then <paramref name="trailers"/>
+    /// as one coalesced write (cork or MSG_MORE where the platform has them) and pushes the tail.
+    /// Returns the bytes sent. <paramref name="body"/> is never <see cref="SendBodyKind.FileStream"/>:
+    /// <see cref="ZeroCopySocket"/> turns a stream into its handle first.
+    /// </summary>
+    public abstract ValueTask<long> SendWithHeadersAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken);
+}

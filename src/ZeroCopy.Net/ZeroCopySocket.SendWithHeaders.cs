@@ -1,0 +1,153 @@
+using System;
+using System.IO;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using ZeroCopy.Net.Internal;
+
+namespace ZeroCopy.Net;
+
+public sealed partial class ZeroCopySocket
+{
+    /// <summary>
+    /// Sends one header, a body and an optional trailer as one coalesced write: on Linux the header
+    /// goes in a sendmsg with MSG_MORE, a file body with sendfile(2) (or, when it is small, in the
+    /// same sendmsg as the header), and the tail is pushed at once, so the peer sees full segments
+    /// and never waits on Nagle's algorithm and its delayed ACK.
+    /// </summary>
+    /// <param name="header">The header bytes (may be empty). Keep them unchanged until the send completes.</param>
+    /// <param name="body">The body: <see cref="SendBody.FromFile(string, long, long?)"/> and its handle and stream forms, <see cref="SendBody.FromMemory"/>, or <see cref="SendBody.None"/>.</param>
+    /// <param name="trailer">Bytes sent after the body (may be empty).</param>
+    /// <param name="cancellationToken">Stops the send between kernel calls. A cancelled send leaves part of the response on the wire: close the connection.</param>
+    /// <returns>The number of bytes sent: header, body and trailer, all of them when the task succeeds.</returns>
+    /// <remarks>See <see cref="SendWithHeadersAsync(ReadOnlyMemory{ReadOnlyMemory{byte}}, SendBody, ReadOnlyMemory{ReadOnlyMemory{byte}}, CancellationToken)"/>.</remarks>
+    /// <exception cref="ArgumentException">The body's handle is closed or invalid, or its stream is not readable.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The body's window is outside the file.</exception>
+    /// <exception cref="FileNotFoundException">The body's file does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The body's path is a directory, or access is denied.</exception>
+    /// <exception cref="NotSupportedException">The socket is not a stream socket, or the body's file is not a regular file.</exception>
+    /// <exception cref="IOException">The body's file became shorter during the send.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The kernel refused the send; <see cref="System.Net.Sockets.SocketException.SocketErrorCode"/> and the message carry the error.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">This object is disposed, or was disposed during the send.</exception>
+    /// <exception cref="InvalidOperationException">Another send is running on this socket.</exception>
+    public ValueTask<long> SendWithHeadersAsync(ReadOnlyMemory<byte> header, SendBody body, ReadOnlyMemory<byte> trailer = default, CancellationToken cancellationToken = default)
+        => SendWithHeadersCore(new PieceList(header), body, new PieceList(trailer), cancellationToken);
+
+    /// <summary>
+    /// Sends header pieces, a body and trailer pieces as one coalesced write: on Linux the header
+    /// pieces go in one vectored sendmsg (an iovec; more than 1,024 pieces take several calls) with
+    /// MSG_MORE, a file body with sendfile(2) (or, when it is small, in the same sendmsg as the headers),
+    /// trailers after it under TCP_CORK, and the tail is pushed at once.
+    /// </summary>
+    /// <param name="headers">The header pieces, in order. May be empty (the body alone is sent); empty pieces are skipped. Keep them unchanged until the send completes. A reused array makes the call allocation-free.</param>
+    /// <param name="body">The body: <see cref="SendBody.FromFile(string, long, long?)"/> and its handle and stream forms, <see cref="SendBody.FromMemory"/>, or <see cref="SendBody.None"/>.</param>
+    /// <param name="trailers">Pieces sent after the body, in order (may be empty).</param>
+    /// <param name="cancellationToken">Stops the send between kernel calls. A cancelled send leaves part of the response on the wire: close the connection.</param>
+    /// <returns>The number of bytes sent: headers, body and trailers, all of them when the task succeeds.</returns>
+    /// <remarks>
+    /// <para>The socket is never left corked: TCP_CORK (set only when a file body is followed by
+    /// trailers) is cleared on every exit, and bytes held back by MSG_MORE are pushed even when the
+    /// send fails or is cancelled.</para>
+    /// <para>Pushing the tail: with Nagle's algorithm on, uncorking alone still leaves the last
+    /// partial segment waiting for the peer's delayed ACK (about 40 ms) now and then. So the first
+    /// SendWithHeadersAsync on a socket sets TCP_NODELAY and leaves it set, as nginx does on
+    /// keep-alive connections: coalescing is the cork's job, Nagle on top of it only delays the tail.
+    /// Plain sends the application makes on the same socket afterwards are not delayed by Nagle
+    /// either. See docs/design.md.</para>
+    /// <para>A file body of at most 16 KiB is read into a pooled buffer and sent in the same sendmsg
+    /// as the headers and trailers (one syscall for the whole response); those bytes are counted in
+    /// <see cref="ZeroCopyStatistics.SmallFileCopiedBytes"/>. Larger bodies go through sendfile(2).</para>
+    /// </remarks>
+    /// <exception cref="ArgumentException">The body's handle is closed or invalid, or its stream is not readable.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The body's window is outside the file.</exception>
+    /// <exception cref="FileNotFoundException">The body's file does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The body's path is a directory, or access is denied.</exception>
+    /// <exception cref="NotSupportedException">The socket is not a stream socket, or the body's file is not a regular file.</exception>
+    /// <exception cref="IOException">The body's file became shorter during the send.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The kernel refused the send; <see cref="System.Net.Sockets.SocketException.SocketErrorCode"/> and the message carry the error.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">This object is disposed, or was disposed during the send.</exception>
+    /// <exception cref="InvalidOperationException">Another send is running on this socket.</exception>
+    public ValueTask<long> SendWithHeadersAsync(ReadOnlyMemory<ReadOnlyMemory<byte>> headers, SendBody body, ReadOnlyMemory<ReadOnlyMemory<byte>> trailers = default, CancellationToken cancellationToken = default)
+        => SendWithHeadersCore(new PieceList(headers), body, new PieceList(trailers), cancellationToken);
+
+    private ValueTask<long> SendWithHeadersCore(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
+    {
+        body = PrepareBody(body);
+        ThrowIfNotStream();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Canceled(cancellationToken);
+        }
+
+        EnterSend();
+        ValueTask<long> send;
+        try
+        {
+            send = _sender.SendWithHeadersAsync(headers, body, trailers, cancellationToken);
+        }
+        catch
+        {
+            ExitSend();
+            throw;
+        }
+
+        if (send.IsCompletedSuccessfully)
+        {
+            ExitSend();
+            Statistics.AddSendWithHeadersCall();
+            return send;
+        }
+
+        return AwaitSendWithHeaders(send);
+    }
+
+    /// <summary>Checks what can be checked without the file, and turns a stream into its handle.</summary>
+    private static SendBody PrepareBody(SendBody body)
+    {
+        switch (body.Kind)
+        {
+            case SendBodyKind.FileHandle:
+                if (body.Handle.IsClosed || body.Handle.IsInvalid)
+                {
+                    ThrowHelper.ThrowArgument(nameof(body), "The body's file handle is closed or invalid.");
+                }
+
+                return body;
+            case SendBodyKind.FileStream:
+                FileStream stream = body.Stream;
+                if (!stream.CanRead)
+                {
+                    ThrowHelper.ThrowArgument(nameof(body), "The body's file stream is closed or not readable.");
+                }
+
+                if (stream.CanWrite)
+                {
+                    // sendfile reads the page cache: bytes still in the stream's write buffer would be missed.
+                    stream.Flush();
+                }
+
+                return SendBody.FromFile(stream.SafeFileHandle, body.Offset, body.Count);
+            default:
+                return body;
+        }
+    }
+
+#if !NETSTANDARD2_0
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private async ValueTask<long> AwaitSendWithHeaders(ValueTask<long> send)
+    {
+        try
+        {
+            long sent = await send.ConfigureAwait(false);
+            Statistics.AddSendWithHeadersCall();
+            return sent;
+        }
+        finally
+        {
+            ExitSend();
+        }
+    }
+}

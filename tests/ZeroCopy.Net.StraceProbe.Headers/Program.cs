@@ -1,0 +1,51 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+using ZeroCopy.Net;
+
+// Each scenario is bracketed by a write of "@@begin <name>" / "@@end <name>" to stderr, which strace
+// shows as write(2, "@@begin ...") lines: the test reads the syscalls between them.
+string dir = args.Length > 0 ? args[0] : Path.GetTempPath();
+string small = Path.Combine(dir, "zc-probe-small.bin");
+string large = Path.Combine(dir, "zc-probe-large.bin");
+File.WriteAllBytes(small, new byte[1024]);
+File.WriteAllBytes(large, new byte[65536]);
+
+using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+listener.Listen(1);
+using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+await client.ConnectAsync(listener.LocalEndPoint!);
+using Socket peer = await listener.AcceptAsync();
+await using var zc = new ZeroCopySocket(client);
+
+byte[] header = new byte[200];
+byte[] trailer = new byte[20];
+var sink = new byte[1 << 20];
+Task drain = Task.Run(async () =>
+{
+    while (await peer.ReceiveAsync(sink, SocketFlags.None) > 0)
+    {
+    }
+});
+
+await Run("large", () => zc.SendWithHeadersAsync(header, SendBody.FromFile(large)));
+await Run("large-trailer", () => zc.SendWithHeadersAsync(header, SendBody.FromFile(large), trailer));
+await Run("small", () => zc.SendWithHeadersAsync(header, SendBody.FromFile(small)));
+await Run("memory", () => zc.SendWithHeadersAsync(header, SendBody.FromMemory(sink.AsMemory(0, 4096)), trailer));
+
+client.Shutdown(SocketShutdown.Send);
+await drain;
+File.Delete(small);
+File.Delete(large);
+Console.Error.WriteLine($"@@platform {zc.PlatformName}");
+return 0;
+
+static async Task Run(string name, Func<ValueTask<long>> send)
+{
+    Console.Error.WriteLine($"@@begin {name}");
+    long sent = await send();
+    Console.Error.WriteLine($"@@end {name} {sent}");
+}

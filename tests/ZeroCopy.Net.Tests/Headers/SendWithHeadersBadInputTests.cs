@@ -1,0 +1,167 @@
+using System;
+using System.IO;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Win32.SafeHandles;
+using Xunit;
+using ZeroCopy.Net.Tests.Infrastructure;
+
+namespace ZeroCopy.Net.Tests.Headers;
+
+public class SendWithHeadersBadInputTests
+{
+    private static readonly byte[] Header = "HEADER\r\n"u8.ToArray();
+
+    [Fact]
+    public void BodyFactoriesRejectNullAndNegativeArguments()
+    {
+        Assert.Throws<ArgumentNullException>(() => SendBody.FromFile((string)null!));
+        Assert.Throws<ArgumentException>(() => SendBody.FromFile(string.Empty));
+        Assert.Throws<ArgumentNullException>(() => SendBody.FromFile((SafeFileHandle)null!));
+        Assert.Throws<ArgumentNullException>(() => SendBody.FromFile((FileStream)null!));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SendBody.FromFile("x", offset: -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SendBody.FromFile("x", count: -1));
+        Assert.Equal(SendBodyKind.None, SendBody.None.Kind);
+    }
+
+    /// <summary>A window outside the file, a missing file or a closed handle fail before the first header byte is sent; the socket stays usable.</summary>
+    [Theory]
+    [MemberData(nameof(SendPaths.Both), MemberType = typeof(SendPaths))]
+    public async Task BadBodiesFailBeforeAnyByteIsSent(bool forcePortable)
+    {
+        using var file = TestFile.Create(1000);
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client, SendPaths.Options(forcePortable));
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(file.Path, 1001)));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(file.Path, 10, 991)));
+        await Assert.ThrowsAsync<FileNotFoundException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(file.Path + ".missing")));
+        await Assert.ThrowsAnyAsync<UnauthorizedAccessException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(Path.GetTempPath())));
+        SafeFileHandle closed = File.OpenHandle(file.Path);
+        closed.Dispose();
+        await Assert.ThrowsAsync<ArgumentException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(closed)));
+        var unreadable = new FileStream(file.Path, FileMode.Open, FileAccess.Read);
+        await unreadable.DisposeAsync();
+        await Assert.ThrowsAsync<ArgumentException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(unreadable)));
+
+        // Nothing went out: the first bytes the peer sees are those of the next good send.
+        var received = new byte[Header.Length + 1000];
+        Task receive = ResponseExchange.ReceiveExactlyAsync(pair.Server, received, received.Length);
+        Assert.Equal(received.Length, await zc.SendWithHeadersAsync(Header, SendBody.FromFile(file.Path)));
+        await receive;
+        Assert.True(received.AsSpan(0, Header.Length).SequenceEqual(Header));
+        Assert.True(received.AsSpan(Header.Length).SequenceEqual(ResponseExchange.Pattern(0, 1000)));
+    }
+
+    /// <summary>Decided and documented: an empty header list is allowed (the body alone is sent); so are empty pieces and no body.</summary>
+    [Theory]
+    [MemberData(nameof(SendPaths.Both), MemberType = typeof(SendPaths))]
+    public async Task EmptyHeaderListsPiecesAndBodiesAreAllowed(bool forcePortable)
+    {
+        using var file = TestFile.Create(70_000);
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client, SendPaths.Options(forcePortable));
+
+        Assert.Equal(70_000, await SendAndReceive(zc, pair, ReadOnlyMemory<ReadOnlyMemory<byte>>.Empty, SendBody.FromFile(file.Path), default));
+        Assert.Equal(0, await SendAndReceive(zc, pair, new ReadOnlyMemory<byte>[] { default, default }, SendBody.None, default));
+        Assert.Equal(0, await SendAndReceive(zc, pair, default, SendBody.FromFile(file.Path, 70_000), default));
+        Assert.Equal(Header.Length * 2, await SendAndReceive(zc, pair, new ReadOnlyMemory<byte>[] { Header }, SendBody.FromMemory(default), new ReadOnlyMemory<byte>[] { Header }));
+        Assert.Equal(5 + 65_000, await SendAndReceive(zc, pair, default, SendBody.FromFile(file.Path, 5_000, 65_000), new ReadOnlyMemory<byte>[] { new byte[5] }));
+    }
+
+    [Theory]
+    [MemberData(nameof(SendPaths.Both), MemberType = typeof(SendPaths))]
+    public async Task DisposedSocketAndUdpSocketAreRefused(bool forcePortable)
+    {
+        using var file = TestFile.Create(10);
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        var zc = new ZeroCopySocket(pair.Client, SendPaths.Options(forcePortable));
+        await zc.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(file.Path)));
+
+        using var udp = LoopbackPair.CreateUdp();
+        await using var zcUdp = new ZeroCopySocket(udp.Client, SendPaths.Options(forcePortable));
+        await Assert.ThrowsAsync<NotSupportedException>(async () => await zcUdp.SendWithHeadersAsync(Header, SendBody.FromMemory(Header)));
+    }
+
+    [Theory]
+    [MemberData(nameof(SendPaths.Both), MemberType = typeof(SendPaths))]
+    public async Task AlreadyCancelledTokenSendsNothing(bool forcePortable)
+    {
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client, SendPaths.Options(forcePortable));
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromMemory(Header), default, cts.Token));
+        Assert.Equal(0, zc.Statistics.VectoredSendBytes + zc.Statistics.PortableCopiedBytes);
+    }
+
+    /// <summary>
+    /// A send cancelled while the kernel path waits for writability, with a trailer (so TCP_CORK is
+    /// set), leaves the socket uncorked: getsockopt(TCP_CORK) reads 0 afterwards.
+    /// </summary>
+    [LinuxKernelPathFact]
+    public async Task CancellationMidSendLeavesTheSocketUncorked()
+    {
+        using var file = TestFile.Create(32 << 20);
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client);
+        using var cts = new CancellationTokenSource();
+
+        // Nobody reads: the socket buffer fills, sendfile says EAGAIN and the send waits on the reactor.
+        ValueTask<long> send = zc.SendWithHeadersAsync(Header, SendBody.FromFile(file.Path), Header, cts.Token);
+        for (int i = 0; i < 500 && zc.Statistics.WouldBlockWaits == 0; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(zc.Statistics.WouldBlockWaits > 0, "the send should be waiting for writability");
+        Assert.Equal(1, zc.Statistics.CorkedSends);
+        Assert.Equal(1, SendWithHeadersLoopbackTests.GetCork(pair.Client));
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await send);
+
+        Assert.Equal(0, SendWithHeadersLoopbackTests.GetCork(pair.Client));
+    }
+
+    /// <summary>A send that fails because the peer reset the connection also leaves the socket uncorked.</summary>
+    [LinuxKernelPathFact]
+    public async Task FailedSendLeavesTheSocketUncorked()
+    {
+        using var file = TestFile.Create(32 << 20);
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client);
+        ValueTask<long> send = zc.SendWithHeadersAsync(Header, SendBody.FromFile(file.Path), Header);
+        for (int i = 0; i < 500 && zc.Statistics.WouldBlockWaits == 0; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        pair.Server.LingerState = new LingerOption(true, 0);
+        pair.Server.Close();
+        SocketException error = await Assert.ThrowsAnyAsync<SocketException>(async () => await send);
+        Assert.Contains("sendfile", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, SendWithHeadersLoopbackTests.GetCork(pair.Client));
+    }
+
+    private static async Task<long> SendAndReceive(ZeroCopySocket zc, LoopbackPair pair, ReadOnlyMemory<ReadOnlyMemory<byte>> headers, SendBody body, ReadOnlyMemory<ReadOnlyMemory<byte>> trailers)
+    {
+        long sent = await zc.SendWithHeadersAsync(headers, body, trailers);
+        var received = new byte[sent];
+        await ResponseExchange.ReceiveExactlyAsync(pair.Server, received, received.Length);
+        return sent;
+    }
+}
+
+/// <summary>A fact that needs this process's Linux kernel path (TCP_CORK, sendfile); skipped with the reason elsewhere.</summary>
+public sealed class LinuxKernelPathFactAttribute : FactAttribute
+{
+    public LinuxKernelPathFactAttribute()
+    {
+        if (ZeroCopySocket.ProcessPlatformName != "linux")
+        {
+            Skip = $"Needs the Linux kernel path; this process uses '{ZeroCopySocket.ProcessPlatformName}' ({ZeroCopySocket.ProcessFallbackReason}).";
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace ZeroCopy.Net.Tests.Headers;
+
+/// <summary>
+/// Proof that SendWithHeadersAsync really issues the syscalls it claims: runs
+/// tests/ZeroCopy.Net.StraceProbe.Headers under <c>strace -f</c> and reads the calls made between
+/// the probe's markers.
+/// </summary>
+public class StraceProofTests
+{
+    [StraceFact]
+    public void HeaderGoesWithMsgMoreBodyWithSendfileTrailerUnderCorkSmallBodyInOneSendmsg()
+    {
+        Dictionary<string, List<string>> sections = RunProbe();
+
+        // Header + 64 KiB file: sendmsg(header, MSG_MORE), then sendfile for the body; no cork needed.
+        List<string> large = sections["large"];
+        int header = large.FindIndex(l => l.Contains("sendmsg(", StringComparison.Ordinal) && l.Contains("iov_len=200", StringComparison.Ordinal));
+        Assert.True(header >= 0, Dump("large", large));
+        Assert.Contains("MSG_MORE", large[header], StringComparison.Ordinal);
+        int body = large.FindIndex(header, l => l.Contains("sendfile(", StringComparison.Ordinal));
+        Assert.True(body > header, Dump("large", large));
+        Assert.DoesNotContain(large, l => l.Contains("TCP_CORK", StringComparison.Ordinal));
+
+        // With a trailer: TCP_CORK on, header, sendfile, trailer, TCP_CORK off, in that order.
+        List<string> trailer = sections["large-trailer"];
+        int corkOn = trailer.FindIndex(l => l.Contains("TCP_CORK, [1]", StringComparison.Ordinal));
+        int sendfile = trailer.FindIndex(l => l.Contains("sendfile(", StringComparison.Ordinal));
+        int trailerSend = trailer.FindIndex(l => l.Contains("sendmsg(", StringComparison.Ordinal) && l.Contains("iov_len=20}", StringComparison.Ordinal));
+        int corkOff = trailer.FindIndex(l => l.Contains("TCP_CORK, [0]", StringComparison.Ordinal));
+        Assert.True(corkOn >= 0 && corkOn < sendfile && sendfile < trailerSend && trailerSend < corkOff, Dump("large-trailer", trailer));
+
+        // A 1 KiB file: one pread and one sendmsg with header and body in one iovec; no sendfile, no MSG_MORE.
+        List<string> small = sections["small"];
+        string smallSend = Assert.Single(small, l => l.Contains("sendmsg(", StringComparison.Ordinal));
+        Assert.Contains("msg_iovlen=2", smallSend, StringComparison.Ordinal);
+        Assert.DoesNotContain("MSG_MORE", smallSend, StringComparison.Ordinal);
+        Assert.DoesNotContain(small, l => l.Contains("sendfile(", StringComparison.Ordinal));
+
+        // A memory body with a trailer: one sendmsg, three iovec entries.
+        string memorySend = Assert.Single(sections["memory"], l => l.Contains("sendmsg(", StringComparison.Ordinal));
+        Assert.Contains("msg_iovlen=3", memorySend, StringComparison.Ordinal);
+    }
+
+    private static string Dump(string name, List<string> lines) => $"section {name}:\n" + string.Join("\n", lines);
+
+    private static Dictionary<string, List<string>> RunProbe()
+    {
+        string probe = ProbePath();
+        string dir = Directory.CreateTempSubdirectory("zc-strace-").FullName;
+        string log = Path.Combine(dir, "strace.log");
+        try
+        {
+            var start = new ProcessStartInfo("strace")
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            };
+            foreach (string arg in new[] { "-f", "-qq", "-e", "trace=sendmsg,sendfile,setsockopt,pread64,write", "-o", log, "dotnet", probe, dir })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            using Process process = Process.Start(start)!;
+            string stderr = process.StandardError.ReadToEnd();
+            process.StandardOutput.ReadToEnd();
+            Assert.True(process.WaitForExit(60_000), "the probe did not finish");
+            Assert.True(process.ExitCode == 0, $"probe failed ({process.ExitCode}): {stderr}");
+            Assert.Contains("@@platform linux", stderr, StringComparison.Ordinal);
+
+            var sections = new Dictionary<string, List<string>>();
+            List<string>? current = null;
+            foreach (string line in File.ReadLines(log))
+            {
+                int begin = line.IndexOf("\"@@begin ", StringComparison.Ordinal);
+                if (begin >= 0)
+                {
+                    string name = line.Substring(begin + 9).Split('\\')[0];
+                    current = sections[name] = new List<string>();
+                    continue;
+                }
+
+                if (line.Contains("\"@@end ", StringComparison.Ordinal))
+                {
+                    current = null;
+                    continue;
+                }
+
+                current?.Add(line);
+            }
+
+            return sections;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The probe is built with the solution (the test projects reference it for build order only), in the same configuration as this assembly.</summary>
+    private static string ProbePath()
+    {
+        string baseDir = AppContext.BaseDirectory;
+        string configuration = baseDir.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        DirectoryInfo? root = new(baseDir);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ZeroCopy.Net.sln")))
+        {
+            root = root.Parent;
+        }
+
+        Assert.NotNull(root);
+        string probe = Path.Combine(root!.FullName, "tests", "ZeroCopy.Net.StraceProbe.Headers", "bin", configuration, "net10.0", "ZeroCopy.Net.StraceProbe.Headers.dll");
+        Assert.True(File.Exists(probe), $"probe not built: {probe}");
+        return probe;
+    }
+}
+
+/// <summary>A fact that needs strace on the PATH and the Linux kernel path; skipped with the reason otherwise.</summary>
+public sealed class StraceFactAttribute : FactAttribute
+{
+    public StraceFactAttribute()
+    {
+        if (ZeroCopySocket.ProcessPlatformName != "linux")
+        {
+            Skip = $"Needs the Linux kernel path; this process uses '{ZeroCopySocket.ProcessPlatformName}'.";
+        }
+        else if (!OnPath("strace"))
+        {
+            Skip = "strace is not installed (apt-get install strace; .ci/run installs it).";
+        }
+    }
+
+    internal static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, tool)));
+}
