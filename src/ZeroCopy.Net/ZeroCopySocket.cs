@@ -102,8 +102,11 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
     /// <returns>A task that completes when the socket is disposed.</returns>
     public async ValueTask DisposeAsync()
     {
-        var exited = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _sendExited, exited);
+        // Published before the state flips, so a send that exits after the flip finds it. The first
+        // caller's instance wins: a concurrent second DisposeAsync must not replace the one the first waits on.
+        TaskCompletionSource<bool> exited = Interlocked.CompareExchange(
+            ref _sendExited, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously), null)
+            ?? _sendExited!;
         int previous = Interlocked.Exchange(ref _state, Disposed);
         if (previous == Disposed)
         {

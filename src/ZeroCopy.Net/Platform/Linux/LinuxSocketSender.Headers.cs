@@ -40,20 +40,34 @@ internal sealed partial class LinuxSocketSender
     private iovec[]? _iovecScratch;
     private bool _noDelaySet;
 
-    public override ValueTask<long> SendWithHeadersAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
+#if !NETSTANDARD2_0
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    public override async ValueTask<long> SendWithHeadersAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
     {
-        if (HeaderSendTuning.TailPush == TailPushMode.NoDelayOnce && !_noDelaySet)
+        bool addedSocketRef = AcquireSocket();
+        try
         {
-            SetTcpOption(TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)");
-            _noDelaySet = true;
-        }
+            if (HeaderSendTuning.TailPush == TailPushMode.NoDelayOnce && !_noDelaySet)
+            {
+                SetTcpOption(TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)");
+                _noDelaySet = true;
+            }
 
-        return body.Kind switch
+            switch (body.Kind)
+            {
+                case SendBodyKind.FilePath:
+                    return await SendFileBodyAsync(headers, body.Path, body.Offset, body.Count, trailers, cancellationToken).ConfigureAwait(false);
+                case SendBodyKind.FileHandle:
+                    return await SendFileBodyAsync(headers, body.Handle, body.Offset, body.Count, trailers, cancellationToken).ConfigureAwait(false);
+                default:
+                    return await SendPiecesWithTailPushAsync(new PieceSequence(headers, body.Memory, trailers), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
         {
-            SendBodyKind.FilePath => SendFileBodyAsync(headers, body.Path, body.Offset, body.Count, trailers, cancellationToken),
-            SendBodyKind.FileHandle => SendFileBodyAsync(headers, body.Handle, body.Offset, body.Count, trailers, cancellationToken),
-            _ => SendPiecesWithTailPushAsync(new PieceSequence(headers, body.Memory, trailers), cancellationToken),
-        };
+            ReleaseSocket(addedSocketRef);
+        }
     }
 
 #if !NETSTANDARD2_0

@@ -93,21 +93,9 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
 #endif
     private async ValueTask<long> SendFileCoreAsync(int fileFd, long offset, long count, CancellationToken cancellationToken)
     {
-        // Like the runtime's own socket operations, hold a reference on the socket's handle for the
-        // whole send. Without it, Socket.Dispose closes the descriptor at once: the kernel drops it
-        // from our epoll set (a parked send would never wake) and may hand its number to a new
-        // socket that the next sendfile would write to. With the reference held, Socket.Dispose
-        // shuts the connection down instead and waits for us; the shutdown wakes a parked send
-        // (EPOLLHUP) and the next sendfile fails it.
-        if (_socketHandle.IsClosed)
-        {
-            ThrowHelper.ThrowObjectDisposed(_socket);
-        }
-
-        bool addedSocketRef = false;
+        bool addedSocketRef = AcquireSocket();
         try
         {
-            _socketHandle.DangerousAddRef(ref addedSocketRef);
             long sent = 0;
             while (sent < count)
             {
@@ -143,10 +131,39 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         }
         finally
         {
-            if (addedSocketRef)
-            {
-                _socketHandle.DangerousRelease();
-            }
+            ReleaseSocket(addedSocketRef);
+        }
+    }
+
+    /// <summary>
+    /// Takes a reference on the socket's handle for the length of one send; every path that issues
+    /// syscalls on <see cref="_fd"/> brackets them with this and <see cref="ReleaseSocket"/>.
+    /// </summary>
+    /// <remarks>
+    /// Like the runtime's own socket operations, hold a reference on the socket's handle for the
+    /// whole send. Without it, Socket.Dispose closes the descriptor at once: the kernel drops it
+    /// from our epoll set (a parked send would never wake) and may hand its number to a new
+    /// socket that the next sendfile would write to. With the reference held, Socket.Dispose
+    /// shuts the connection down instead and waits for us; the shutdown wakes a parked send
+    /// (EPOLLHUP) and the next sendfile fails it.
+    /// </remarks>
+    private bool AcquireSocket()
+    {
+        if (_socketHandle.IsClosed)
+        {
+            ThrowHelper.ThrowObjectDisposed(_socket);
+        }
+
+        bool added = false;
+        _socketHandle.DangerousAddRef(ref added);
+        return added;
+    }
+
+    private void ReleaseSocket(bool added)
+    {
+        if (added)
+        {
+            _socketHandle.DangerousRelease();
         }
     }
 
