@@ -47,7 +47,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
     }
 
     public override ZeroCopyCapabilities Capabilities =>
-        ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness;
+        ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness | PinnedCapabilities;
 
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -159,19 +159,26 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         }
     }
 
-    void IReadinessTarget.OnReadiness(uint events) => _writable.Signal();
+    void IReadinessTarget.OnReadiness(uint events)
+    {
+        OnZeroCopyReadiness(events);
+        _writable.Signal();
+    }
 
     public override void BeginDispose()
     {
         _disposing = true;
         _writable.Signal();
+        BeginDisposeZeroCopy();
     }
 
-    public override ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         BeginDispose();
+
+        // While still registered: completions arrive through EPOLLERR and our own drains.
+        await DisposeZeroCopyAsync().ConfigureAwait(false);
         EpollReactor.Shared.Unregister(_fd, _registration);
         _registration = 0;
-        return default;
     }
 }
