@@ -111,10 +111,9 @@ public sealed partial class ZeroCopyStatistics
 
     internal void AddZeroCopyNotification() => Interlocked.Increment(ref _zeroCopyNotifications);
 
-    internal void AddZeroCopyCompleted(long bytes, bool copied)
+    internal void AddZeroCopyCompleted(bool copied)
     {
         Interlocked.Increment(ref _zeroCopyCompletedSends);
-        Interlocked.Add(ref _pinnedBytesInFlight, -bytes);
         if (copied)
         {
             Interlocked.Increment(ref _zeroCopyCopiedCompletions);

@@ -23,9 +23,12 @@ namespace ZeroCopy.Net.Buffers;
 /// completion for a send covering it arrived. The kernel may still reference its pages, so it is
 /// never rented again; on Linux its pages are unmapped (returned to the OS; the kernel's own page
 /// references keep whatever it still sends intact). <see cref="QuarantinedBuffers"/> counts them.</para>
-/// <para>Exhaustion: <see cref="Rent"/> throws when the size class has no free buffer and the pool
-/// is at its limit; <see cref="RentAsync"/> waits until a buffer comes back (a send completes, or an
-/// owner disposes one).</para>
+/// <para>Exhaustion: a request takes a buffer of its own size class, maps a new slab for it while
+/// below the limit, or else takes a free buffer of a larger class. When none of those works,
+/// <see cref="Rent"/> throws <see cref="InsufficientMemoryException"/>; <see cref="RentAsync"/> waits
+/// until a buffer comes back (a send completes, or an owner disposes one), and throws instead when
+/// no buffer of that size or larger exists at all (slabs already went to smaller classes: size the
+/// pool for the mix of sizes you rent).</para>
 /// <para>The pool must outlive the sockets and buffers that use it. <see cref="Dispose"/> stops
 /// renting; the memory is freed once every rented and in-flight buffer has come back.</para>
 /// </remarks>
@@ -49,6 +52,8 @@ public sealed class PinnedBufferPool : IDisposable
     private long _rented;
     private long _inFlight;
     private long _freeCount;
+    private long _created;
+    private readonly long[] _classCreated = new long[4];
     private long _quarantined;
     private long _quarantinedBytes;
     private int _waiterCount;
@@ -97,6 +102,9 @@ public sealed class PinnedBufferPool : IDisposable
 
     /// <summary>Bytes in <see cref="QuarantinedBuffers"/>.</summary>
     public long QuarantinedBytes => Volatile.Read(ref _quarantinedBytes);
+
+    /// <summary>Buffers the pool has created so far (every one is rented, in flight, free or quarantined).</summary>
+    internal long CreatedBuffers => Volatile.Read(ref _created);
 
     /// <summary>The size a request for <paramref name="minimumLength"/> bytes gets (4, 16, 64 or 256 KiB).</summary>
     /// <param name="minimumLength">The bytes needed, 0 to <see cref="MaxBufferSize"/>.</param>
@@ -237,14 +245,27 @@ public sealed class PinnedBufferPool : IDisposable
             ThrowHelper.ThrowObjectDisposed(this);
         }
 
-        ConcurrentQueue<PinnedSegment> queue = _free[sizeClass];
+        // Its own class first (mapping a new slab when below the limit), then any larger class with
+        // a free buffer: memory goes to size classes as demand first appears, and a request must
+        // not wait forever for a class that has no buffer at all while bigger ones sit idle.
         PinnedSegment? segment;
-        while (!queue.TryDequeue(out segment))
+        while (!_free[sizeClass].TryDequeue(out segment))
         {
             if (!TryGrow(sizeClass, out osRefused))
             {
-                buffer = default;
-                return false;
+                segment = null;
+                for (int larger = sizeClass + 1; larger < _free.Length && segment is null; larger++)
+                {
+                    _ = _free[larger].TryDequeue(out segment);
+                }
+
+                if (segment is null)
+                {
+                    buffer = default;
+                    return false;
+                }
+
+                break;
             }
         }
 
@@ -252,6 +273,20 @@ public sealed class PinnedBufferPool : IDisposable
         Interlocked.Increment(ref _rented);
         buffer = new PinnedBuffer(segment, segment.MarkRented());
         return true;
+    }
+
+    /// <summary>Whether any buffer that could satisfy <paramref name="sizeClass"/> exists (so waiting for one to come back can end).</summary>
+    private bool CanEverSatisfy(int sizeClass)
+    {
+        for (int c = sizeClass; c < _classCreated.Length; c++)
+        {
+            if (Volatile.Read(ref _classCreated[c]) > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private unsafe bool TryGrow(int sizeClass, out bool osRefused)
@@ -282,6 +317,8 @@ public sealed class PinnedBufferPool : IDisposable
             for (int offset = 0; offset < SlabBytes; offset += size)
             {
                 Interlocked.Increment(ref _freeCount);
+                Interlocked.Increment(ref _created);
+                Interlocked.Increment(ref _classCreated[sizeClass]);
                 _free[sizeClass].Enqueue(new PinnedSegment(this, slab + offset, size, sizeClass));
             }
 
@@ -323,8 +360,9 @@ public sealed class PinnedBufferPool : IDisposable
                 return buffer;
             }
 
-            if (osRefused)
+            if (osRefused || !CanEverSatisfy(sizeClass))
             {
+                // Nothing of this size (or larger) exists to come back: waiting would never end.
                 throw PinnedThrowHelper.PoolExhausted(s_classSizes[sizeClass], _maxBytes, osRefused);
             }
 

@@ -349,7 +349,7 @@ internal sealed partial class LinuxSocketSender
         ZeroCopyState state = _zeroCopy!;
         Interlocked.Add(ref state.BytesInFlight, -call.Bytes);
         _statistics.AddPinnedInFlight(-call.Bytes);
-        _statistics.AddZeroCopyCompleted(call.Bytes, copied);
+        _statistics.AddZeroCopyCompleted(copied);
         if (!copied)
         {
             state.CopiedStreak = 0;

@@ -36,6 +36,7 @@ internal sealed class ZeroCopyCompletionTracker<T>
     private bool[] _completed;
     private uint _head;
     private int _count;
+    private int _completedInWindow;
 
     /// <summary>Creates a tracker whose first send takes <paramref name="firstSequence"/> (0 for a fresh socket; tests start near 2^32).</summary>
     /// <param name="release">Called once per send when a completion covers it; the bool is the COPIED code of that completion.</param>
@@ -51,7 +52,7 @@ internal sealed class ZeroCopyCompletionTracker<T>
     }
 
     /// <summary>Sends handed to the kernel and not yet released.</summary>
-    public int Outstanding => _count;
+    public int Outstanding => _count - _completedInWindow;
 
     /// <summary>The sequence number the next appended send takes.</summary>
     public uint NextSequence => unchecked(_head + (uint)_count);
@@ -136,6 +137,7 @@ internal sealed class ZeroCopyCompletionTracker<T>
 
         _head = NextSequence;
         _count = 0;
+        _completedInWindow = 0;
         return abandoned;
     }
 
@@ -157,6 +159,7 @@ internal sealed class ZeroCopyCompletionTracker<T>
             }
 
             _completed[slot] = true;
+            _completedInWindow++;
             T item = _items[slot];
             _items[slot] = default!;
             released++;
@@ -177,6 +180,7 @@ internal sealed class ZeroCopyCompletionTracker<T>
             }
 
             _completed[slot] = false;
+            _completedInWindow--;
             _head = unchecked(_head + 1);
             _count--;
         }
