@@ -4,14 +4,16 @@ namespace ZeroCopy.Net;
 
 public sealed partial class ZeroCopySocketOptions
 {
-    /// <summary>The default of <see cref="PinnedZeroCopyThreshold"/>: 16 KiB (see docs/benchmarks.md).</summary>
-    public const int DefaultPinnedZeroCopyThreshold = 16 * 1024;
+    /// <summary>The default of <see cref="PinnedZeroCopyThreshold"/>: 32 KiB (see docs/benchmarks.md, "SendPinnedAsync (issue 3)").</summary>
+    public const int DefaultPinnedZeroCopyThreshold = 32 * 1024;
 
     /// <summary>
     /// SendPinnedAsync calls smaller than this many bytes are sent as plain copies (their buffers
     /// go back to the pool as soon as the call returns); larger ones use MSG_ZEROCOPY. Pinning pages
-    /// and reading a completion cost more than copying a small send: the crossover measured on this
-    /// project's rig lies between 8 KiB (zero-copy 5% slower) and 16 KiB (15% faster). Default
+    /// and reading a completion cost more than copying a small send. Raw C on this project's rig
+    /// crosses over between 8 KiB (zero-copy 5% slower) and 16 KiB (15% faster); through this
+    /// library each completion also wakes the reactor thread, and at 16 KiB zero-copy measured
+    /// slower than the BCL's copy, so the default is 32 KiB. Default
     /// <see cref="DefaultPinnedZeroCopyThreshold"/>; 0 sends everything with MSG_ZEROCOPY.
     /// </summary>
     public int PinnedZeroCopyThreshold { get; set; } = DefaultPinnedZeroCopyThreshold;

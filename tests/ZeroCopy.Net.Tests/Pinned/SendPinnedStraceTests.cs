@@ -73,12 +73,40 @@ public class SendPinnedStraceTests
             strace.WaitForExit(10_000);
         }
 
-        string[] lines = File.ReadAllLines(trace);
+        string[] lines = JoinInterruptedCalls(File.ReadAllLines(trace));
         File.Delete(trace);
         Assert.Contains(lines, l => l.Contains("setsockopt(", StringComparison.Ordinal) && l.Contains("SO_ZEROCOPY", StringComparison.Ordinal) && l.EndsWith("= 0", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("sendmsg(", StringComparison.Ordinal) && l.Contains("MSG_ZEROCOPY", StringComparison.Ordinal) && l.Contains("= 65536", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("recvmsg(", StringComparison.Ordinal) && l.Contains("MSG_ERRQUEUE", StringComparison.Ordinal)
             && (l.Contains("ee_origin=SO_EE_ORIGIN_ZEROCOPY", StringComparison.Ordinal) || l.Contains("ee_origin=5,", StringComparison.Ordinal))); // strace 6.1 prints the origin as a number
+    }
+
+    /// <summary>With several threads traced, strace splits a call into "name(args &lt;unfinished ...&gt;" and "&lt;... name resumed&gt;rest": join them back per thread.</summary>
+    private static string[] JoinInterruptedCalls(string[] raw)
+    {
+        var pending = new System.Collections.Generic.Dictionary<string, string>();
+        var joined = new System.Collections.Generic.List<string>();
+        foreach (string line in raw)
+        {
+            int space = line.IndexOf(' ', StringComparison.Ordinal);
+            string tid = space > 0 ? line.Substring(0, space) : "";
+            if (line.EndsWith("<unfinished ...>", StringComparison.Ordinal))
+            {
+                pending[tid] = line.Substring(0, line.Length - "<unfinished ...>".Length);
+                continue;
+            }
+
+            int resumed = line.IndexOf(" resumed>", StringComparison.Ordinal);
+            if (resumed >= 0 && pending.Remove(tid, out string? start))
+            {
+                joined.Add(string.Concat(start.AsSpan(), line.AsSpan(resumed + " resumed>".Length)));
+                continue;
+            }
+
+            joined.Add(line);
+        }
+
+        return joined.ToArray();
     }
 }
 

@@ -59,6 +59,9 @@ internal sealed partial class LinuxSocketSender
     private volatile ZeroCopyState? _zeroCopy;
     private iovec[]? _largeIovecs;
 
+    // True while the reactor registration lacks EPOLLOUT (zero-copy registered it for EPOLLERR only).
+    private bool _errorOnlyRegistration;
+
     private ZeroCopyCapabilities PinnedCapabilities
     {
         get
@@ -383,13 +386,42 @@ internal sealed partial class LinuxSocketSender
             state.Enabled = false;
             _statistics.SetZeroCopyOptInRefused();
         }
-        else
+        else if (_registration == 0)
         {
-            EnsureRegistered();
+            // EPOLLERR only (epoll always reports it): an EPOLLOUT edge follows every freed UDP
+            // packet, and waking the reactor for each one cost more than the send itself.
+            // EPOLLOUT is added the first time a send waits for writability (EnsureWriteInterest).
+            _registration = EpollReactor.Shared.Register(_fd, this, EPOLLERR | EPOLLHUP | EPOLLET, out Errno errno);
+            if (_registration == 0)
+            {
+                throw LinuxErrors.Socket(errno, "epoll_ctl(EPOLL_CTL_ADD)");
+            }
+
+            _errorOnlyRegistration = true;
         }
 
         _zeroCopy = state;
         return state;
+    }
+
+    /// <summary>
+    /// Adds EPOLLOUT to a registration made for EPOLLERR only, when a send first has to wait for
+    /// writability. Kept from then on: TCP reports write space only after a send found the buffer
+    /// full, so it costs nothing while the socket keeps up.
+    /// </summary>
+    private void EnsureWriteInterest()
+    {
+        if (!_errorOnlyRegistration)
+        {
+            return;
+        }
+
+        if (!EpollReactor.Shared.Modify(_fd, _registration, EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLET, out Errno errno))
+        {
+            throw LinuxErrors.Socket(errno, "epoll_ctl(EPOLL_CTL_MOD)");
+        }
+
+        _errorOnlyRegistration = false;
     }
 
     /// <summary>On the reactor thread: EPOLLERR means the error queue has entries (or the socket has an error).</summary>

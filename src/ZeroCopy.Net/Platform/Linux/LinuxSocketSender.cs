@@ -149,6 +149,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
     {
         if (_registration != 0)
         {
+            EnsureWriteInterest();
             return;
         }
 
