@@ -16,8 +16,11 @@ namespace ZeroCopy.Net.Internal;
 /// <remarks>Pooled with <see cref="ObjectPool{T}"/>: steady-state sends allocate no batch.</remarks>
 internal sealed unsafe class PinnedSendBatch
 {
+    // Retains up to 1024 idle batches (about 200 KB): as many batches can be in flight at once as
+    // MaxPinnedBytesInFlight allows, and a pool smaller than that drops batches on return and
+    // allocates new ones while sends wait for completions.
     private static readonly ObjectPool<PinnedSendBatch> s_pool =
-        new DefaultObjectPool<PinnedSendBatch>(new Policy(), Environment.ProcessorCount * 16);
+        new DefaultObjectPool<PinnedSendBatch>(new Policy(), 1024);
 
     private PinnedSegment[] _segments = new PinnedSegment[4];
     private int[] _lengths = new int[4];

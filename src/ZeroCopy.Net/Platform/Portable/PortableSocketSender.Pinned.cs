@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using ZeroCopy.Net.Internal;
@@ -15,6 +16,9 @@ internal sealed partial class PortableSocketSender
     /// Counted as copied. Several buffers on a datagram socket are gathered into one pooled array first,
     /// so they still leave as one datagram.
     /// </summary>
+#if !NETSTANDARD2_0
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+#endif
     public override async ValueTask SendPinnedAsync(PinnedSendBatch batch, ZeroCopySocketOptions options, CancellationToken cancellationToken)
     {
         _ = options;
