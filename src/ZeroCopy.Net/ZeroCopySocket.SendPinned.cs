@@ -30,7 +30,7 @@ public sealed partial class ZeroCopySocket
     /// <param name="length">Bytes to send from the start of the buffer, 0 to its capacity. On a datagram socket the bytes are one datagram.</param>
     /// <param name="cancellationToken">Stops a wait for socket space or for completions (backpressure). A cancelled stream send may have sent part of the bytes: close the connection.</param>
     /// <returns>A task that completes when the kernel has taken all the bytes (not when it has released the memory).</returns>
-    /// <exception cref="ArgumentException"><paramref name="buffer"/> is <c>default</c> or comes from another pool.</exception>
+    /// <exception cref="ArgumentException"><paramref name="buffer"/> is <c>default</c> or comes from another pool, or the socket's pinned options are invalid.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative or larger than the buffer.</exception>
     /// <exception cref="ObjectDisposedException">The buffer was already sent or disposed; or this socket is disposed (then the caller keeps the buffer).</exception>
     /// <exception cref="InvalidOperationException">Another send is running on this socket.</exception>
@@ -128,6 +128,7 @@ public sealed partial class ZeroCopySocket
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public ValueTask<PinnedMemoryRelease> SendPinnedAsync(ReadOnlyMemory<byte> memory, CancellationToken cancellationToken = default)
     {
+        ValidatePinnedOptions();
         EnterSend();
         PinnedReleaseSource source = PinnedReleaseSource.Rent();
         var release = new PinnedMemoryRelease(source);
@@ -149,6 +150,7 @@ public sealed partial class ZeroCopySocket
 
     private void ValidatePinned(PinnedBuffer buffer, int length, string bufferName, string lengthName)
     {
+        ValidatePinnedOptions();
         PinnedSegment? segment = buffer.Segment;
         if (segment is null)
         {
@@ -168,6 +170,15 @@ public sealed partial class ZeroCopySocket
         if ((uint)length > (uint)segment.Length)
         {
             PinnedThrowHelper.ThrowLengthOutOfRange(lengthName, length, segment.Length);
+        }
+    }
+
+    /// <summary>Checked before anything is taken, so a bad option never costs the caller a buffer.</summary>
+    private void ValidatePinnedOptions()
+    {
+        if (_options.PinnedZeroCopyThreshold < 0 || _options.MaxPinnedBytesInFlight <= 0)
+        {
+            ThrowHelper.ThrowArgument(nameof(ZeroCopySocketOptions), "ZeroCopySocketOptions.PinnedZeroCopyThreshold must not be negative and MaxPinnedBytesInFlight must be positive.");
         }
     }
 

@@ -51,6 +51,18 @@ public class SendPinnedFaultTests
         await receive;
     }
 
+    [Fact]
+    public async Task InvalidPinnedOptionsAreRefusedBeforeTheBufferIsTaken()
+    {
+        using var pool = new PinnedBufferPool();
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool, MaxPinnedBytesInFlight = 0 });
+        PinnedBuffer buffer = zc.RentBuffer(10);
+        Assert.Throws<ArgumentException>(() => { _ = zc.SendPinnedAsync(buffer, 10); });
+        Assert.True(buffer.IsOwned);
+        buffer.Dispose();
+    }
+
     [Theory]
     [MemberData(nameof(SendPaths.Both), MemberType = typeof(SendPaths))]
     public async Task ASentBufferCannotBeTouchedOrSentAgain(bool forcePortable)
