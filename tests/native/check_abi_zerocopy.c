@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -39,6 +40,9 @@ int main(void)
     P("MAP_PRIVATE", MAP_PRIVATE);
     P("MAP_ANONYMOUS", MAP_ANONYMOUS);
     P("UIO_MAXIOV", IOV_MAX);
+    P("EPOLLONESHOT", EPOLLONESHOT);
+    P("EPOLLERR", EPOLLERR);
+    P("EPOLLOUT", EPOLLOUT);
     P("sizeof(sock_extended_err)", sizeof(struct sock_extended_err));
     P("offsetof(sock_extended_err.ee_origin)", offsetof(struct sock_extended_err, ee_origin));
     P("offsetof(sock_extended_err.ee_code)", offsetof(struct sock_extended_err, ee_code));

@@ -124,6 +124,36 @@ public class SendPinnedLoopbackTests
         }
     }
 
+    /// <summary>Completions are drained by the reactor (EPOLLERR) once the application stops sending: buffers come back without another call.</summary>
+    [LinuxKernelPathFact]
+    public async Task BuffersComeBackWhileTheApplicationIsIdle()
+    {
+        using var pool = new PinnedBufferPool();
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client, ForcedZeroCopy(pool));
+        const int Length = 64 * 1024;
+        const int Sends = 64;
+        Task<long> receive = StreamPattern.ReceiveAndVerifyAsync(pair.Server, (long)Length * Sends, seed: 13);
+        for (int i = 0; i < Sends; i++)
+        {
+            PinnedBuffer buffer = pool.Rent(Length);
+            StreamPattern.Fill(buffer.Span, (long)i * Length, seed: 13);
+            await zc.SendPinnedAsync(buffer, Length);
+        }
+
+        // From here on zc is never called again: only the reactor (or its idle timer) can return
+        // the buffers whose completions arrive after the last send returned.
+        Assert.Equal((long)Length * Sends, await receive);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (pool.InFlightBuffers > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(0, pool.InFlightBuffers);
+        Assert.Equal(zc.Statistics.PinnedZeroCopySyscalls, zc.Statistics.ZeroCopyCompletedSends);
+    }
+
     [LinuxKernelPathFact]
     public async Task LoopbackCopiedCompletionsSwitchTheSocketToPlainSends()
     {

@@ -25,10 +25,15 @@ namespace ZeroCopy.Net.Platform.Linux;
 /// <em>before</em> the syscall (the completion can be queued and drained before sendmsg returns) and
 /// taken back if the call fails: a successful call, partial sends included, consumes one 32-bit
 /// sequence number; a failed one consumes none (the kernel undoes its counter on failure).</item>
-/// <item>Completions are drained with recvmsg(MSG_ERRQUEUE | MSG_DONTWAIT) until EAGAIN: on the
-/// reactor thread whenever epoll reports EPOLLERR, and on the sending thread every few sends and
-/// while waiting for room. Each completion releases its sends exactly once; a batch's buffers go
-/// back to the pool when its last send call is released.</item>
+/// <item>Completions are drained with recvmsg(MSG_ERRQUEUE | MSG_DONTWAIT) until EAGAIN. Who drains:
+/// the sending thread, every few sends and while waiting for room; and the reactor, through a
+/// <em>one-shot</em> EPOLLERR registration. A completion per send would otherwise wake the reactor
+/// thread once per send, and on a small machine that cost all of zero-copy's gain. So when the
+/// reactor's one-shot event finds the sender still busy (a send within the last 2 ms) it does not
+/// re-arm: a 1 ms timer polls (drains) until the sender has gone idle, then re-arms, and from then
+/// on the reactor drains as completions arrive, so buffers come back without help. A send that
+/// waits for room or for writability arms it at once. Each completion releases its sends exactly
+/// once; a batch's buffers go back to the pool when its last send call is released.</item>
 /// <item>Small sends (below <see cref="ZeroCopySocketOptions.PinnedZeroCopyThreshold"/>) are plain
 /// sends: the kernel copied the bytes before sendmsg returned, so the buffers go back at once.
 /// ENOBUFS (optmem_max or RLIMIT_MEMLOCK) resends the same bytes without the flag. When
@@ -59,8 +64,20 @@ internal sealed partial class LinuxSocketSender
     private volatile ZeroCopyState? _zeroCopy;
     private iovec[]? _largeIovecs;
 
-    // True while the reactor registration lacks EPOLLOUT (zero-copy registered it for EPOLLERR only).
-    private bool _errorOnlyRegistration;
+    // Arming of the one-shot registration (see "Who drains"); all under _armLock.
+    private readonly object _armLock = new();
+    private bool _oneShot;
+    private bool _armed;
+    private bool _wantWrite;
+    private Timer? _idleTimer;
+    private int _idleTimerScheduled;
+
+    // Written by the sender on every pinned send, read by the reactor and the idle timer.
+    private volatile bool _senderActive;
+    private long _lastSendExit;
+
+    // A sender counts as active for this long after its last send returned.
+    private static readonly long s_activeWindow = System.Diagnostics.Stopwatch.Frequency / 500; // 2 ms
 
     private ZeroCopyCapabilities PinnedCapabilities
     {
@@ -94,6 +111,7 @@ internal sealed partial class LinuxSocketSender
 #endif
     private async ValueTask SendPinnedCoreAsync(PinnedSendBatch batch, ZeroCopyState state, CancellationToken cancellationToken)
     {
+        _senderActive = true;
         try
         {
             long total = batch.TotalLength;
@@ -180,6 +198,8 @@ internal sealed partial class LinuxSocketSender
         finally
         {
             batch.Release();
+            Volatile.Write(ref _lastSendExit, System.Diagnostics.Stopwatch.GetTimestamp());
+            _senderActive = false;
         }
     }
 
@@ -292,6 +312,18 @@ internal sealed partial class LinuxSocketSender
             }
 
             _statistics.AddPinnedBackpressureWait();
+            if (_oneShot)
+            {
+                // Waiting, not sending: let the reactor deliver the next completion at once.
+                lock (_armLock)
+                {
+                    if (!_armed)
+                    {
+                        ArmLocked();
+                    }
+                }
+            }
+
             await state.Completions.WaitAsync(epoch, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -388,50 +420,120 @@ internal sealed partial class LinuxSocketSender
         }
         else if (_registration == 0)
         {
-            // EPOLLERR only (epoll always reports it): an EPOLLOUT edge follows every freed UDP
-            // packet, and waking the reactor for each one cost more than the send itself.
-            // EPOLLOUT is added the first time a send waits for writability (EnsureWriteInterest).
-            _registration = EpollReactor.Shared.Register(_fd, this, EPOLLERR | EPOLLHUP | EPOLLET, out Errno errno);
+            // One-shot EPOLLERR (see "Who drains" above). EPOLLOUT is armed only while a send
+            // waits for writability: an EPOLLOUT edge follows every freed UDP packet.
+            _registration = EpollReactor.Shared.Register(_fd, this, EPOLLERR | EPOLLONESHOT, out Errno errno);
             if (_registration == 0)
             {
                 throw LinuxErrors.Socket(errno, "epoll_ctl(EPOLL_CTL_ADD)");
             }
 
-            _errorOnlyRegistration = true;
+            _oneShot = true;
+            _armed = true;
+            _idleTimer = new Timer(static s => ((LinuxSocketSender)s!).OnIdleTimer(), this, Timeout.Infinite, Timeout.Infinite);
         }
 
         _zeroCopy = state;
         return state;
     }
 
-    /// <summary>
-    /// Adds EPOLLOUT to a registration made for EPOLLERR only, when a send first has to wait for
-    /// writability. Kept from then on: TCP reports write space only after a send found the buffer
-    /// full, so it costs nothing while the socket keeps up.
-    /// </summary>
+    /// <summary>Before a wait for writability: arm the one-shot registration for EPOLLOUT too (every time: one-shot disarms after each event).</summary>
     private void EnsureWriteInterest()
     {
-        if (!_errorOnlyRegistration)
+        if (!_oneShot)
         {
             return;
         }
 
-        if (!EpollReactor.Shared.Modify(_fd, _registration, EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLET, out Errno errno))
+        lock (_armLock)
+        {
+            _wantWrite = true;
+            ArmLocked();
+        }
+    }
+
+    /// <summary>EPOLL_CTL_MOD re-arms the one-shot registration; the kernel reports at once what is already pending, so nothing is missed.</summary>
+    private void ArmLocked()
+    {
+        uint events = EPOLLERR | EPOLLONESHOT | (_wantWrite ? EPOLLOUT : 0);
+        if (!EpollReactor.Shared.Modify(_fd, _registration, events, out Errno errno) && errno != Errno.EBADF && errno != Errno.ENOENT)
         {
             throw LinuxErrors.Socket(errno, "epoll_ctl(EPOLL_CTL_MOD)");
         }
 
-        _errorOnlyRegistration = false;
+        _armed = true;
+    }
+
+    private bool SenderRecentlyActive =>
+        _senderActive || System.Diagnostics.Stopwatch.GetTimestamp() - Volatile.Read(ref _lastSendExit) < s_activeWindow;
+
+    /// <summary>After a drain by the reactor or the idle timer: hand completions back to the reactor when the sender is idle, else poll again soon.</summary>
+    private void RearmOrDefer(ZeroCopyState state)
+    {
+        lock (_armLock)
+        {
+            if (_armed || state.Closed)
+            {
+                return;
+            }
+
+            int outstanding;
+            lock (state.Lock)
+            {
+                outstanding = state.Tracker.Outstanding;
+            }
+
+            if (_wantWrite || outstanding == 0 || !SenderRecentlyActive)
+            {
+                ArmLocked();
+                return;
+            }
+        }
+
+        if (Interlocked.CompareExchange(ref _idleTimerScheduled, 1, 0) == 0)
+        {
+            _ = _idleTimer?.Change(1, Timeout.Infinite);
+        }
+    }
+
+    private void OnIdleTimer()
+    {
+        Volatile.Write(ref _idleTimerScheduled, 0);
+        ZeroCopyState? state = _zeroCopy;
+        if (state is null || state.Closed)
+        {
+            return;
+        }
+
+        DrainErrorQueue(state);
+        RearmOrDefer(state);
     }
 
     /// <summary>On the reactor thread: EPOLLERR means the error queue has entries (or the socket has an error).</summary>
     private void OnZeroCopyReadiness(uint events)
     {
         ZeroCopyState? state = _zeroCopy;
-        if (state is not null && (events & (EPOLLERR | EPOLLHUP)) != 0)
+        if (state is null || !_oneShot)
+        {
+            return;
+        }
+
+        // The one-shot registration is disarmed now.
+        lock (_armLock)
+        {
+            _armed = false;
+            if ((events & EPOLLOUT) != 0)
+            {
+                _wantWrite = false;
+            }
+        }
+
+        if ((events & (EPOLLERR | EPOLLHUP)) != 0)
         {
             DrainErrorQueue(state);
         }
+
+        RearmOrDefer(state);
     }
 
     /// <summary>Wakes a send waiting for room; it then observes disposal.</summary>
@@ -466,6 +568,7 @@ internal sealed partial class LinuxSocketSender
             await Task.Delay(5).ConfigureAwait(false);
         }
 
+        _idleTimer?.Dispose();
         lock (state.Lock)
         {
             state.Closed = true;
