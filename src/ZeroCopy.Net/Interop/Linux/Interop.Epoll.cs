@@ -17,6 +17,7 @@ internal static partial class Interop
         internal const uint EPOLLHUP = 0x010;
         internal const uint EPOLLRDHUP = 0x2000;
         internal const uint EPOLLET = 1u << 31;
+        internal const uint EPOLLONESHOT = 1u << 30;
 
         /// <summary>
         /// struct epoll_event is packed on x86-64 (12 bytes, data at offset 4) and naturally aligned

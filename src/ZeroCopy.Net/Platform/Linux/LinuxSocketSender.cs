@@ -45,7 +45,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
     }
 
     public override ZeroCopyCapabilities Capabilities =>
-        ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness;
+        ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness | PinnedCapabilities;
 
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -159,6 +159,21 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         return added;
     }
 
+    /// <summary>Like <see cref="AcquireSocket"/>, for callers that must not throw (the reactor thread): false once the socket is closed.</summary>
+    private bool TryAcquireSocket(out bool added)
+    {
+        added = false;
+        try
+        {
+            _socketHandle.DangerousAddRef(ref added);
+            return added;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
     private void ReleaseSocket(bool added)
     {
         if (added)
@@ -187,6 +202,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
     {
         if (_registration != 0)
         {
+            EnsureWriteInterest();
             return;
         }
 
@@ -197,17 +213,26 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         }
     }
 
-    void IReadinessTarget.OnReadiness(uint events) => _writable.Signal();
+    void IReadinessTarget.OnReadiness(uint events)
+    {
+        OnZeroCopyReadiness(events);
+        _writable.Signal();
+    }
 
     public override void BeginDispose()
     {
         _disposing = true;
         _writable.Signal();
+        BeginDisposeZeroCopy();
     }
 
-    public override ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         BeginDispose();
+
+        // While still registered: completions arrive through EPOLLERR and our own drains.
+        await DisposeZeroCopyAsync().ConfigureAwait(false);
+
         bool added = false;
         try
         {
@@ -232,7 +257,6 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         }
 
         _registration = 0;
-        return default;
     }
 
     /// <summary>The socket's SafeHandle, to keep its descriptor from being closed (and reused) while a syscall uses it.</summary>
