@@ -32,9 +32,6 @@ namespace ZeroCopy.Net.Platform.Linux;
 /// </remarks>
 internal sealed partial class LinuxSocketSender
 {
-    // UIO_FASTIOV: the kernel's own on-stack iovec count; windows up to this size need no scratch array.
-    private const int StackIovecs = 8;
-
     private ReadOnlyMemory<byte>[]? _sliceScratch;
     private MemoryHandle[]? _pinScratch;
     private iovec[]? _iovecScratch;

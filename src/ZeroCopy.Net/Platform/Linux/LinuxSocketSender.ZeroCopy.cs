@@ -53,16 +53,12 @@ internal sealed partial class LinuxSocketSender
     // costs one recvmsg returning EAGAIN.
     private const int DrainEverySends = 4;
 
-    // Up to this many iovecs live on the stack; beyond, a per-socket array (kept) is used.
-    private const int StackIovecs = 8;
-
     // Room for one cmsg carrying sock_extended_err plus the offender sockaddr_in6, with slack for
     // other cmsgs (timestamps) that may share an entry.
     private const int ErrorQueueControlBytes = 256;
 
     // Read by the reactor thread, written once by the sending thread.
     private volatile ZeroCopyState? _zeroCopy;
-    private iovec[]? _largeIovecs;
 
     // Arming of the one-shot registration (see "Who drains"); all under _armLock.
     private readonly object _armLock = new();
@@ -267,12 +263,7 @@ internal sealed partial class LinuxSocketSender
             return SendIovecs(stackIov, batch, first, count, skip, flags, out errno);
         }
 
-        if (_largeIovecs is null || _largeIovecs.Length < count)
-        {
-            _largeIovecs = new iovec[Math.Max(count, 64)];
-        }
-
-        fixed (iovec* iov = _largeIovecs)
+        fixed (iovec* iov = Scratch(ref _iovecScratch, count))
         {
             return SendIovecs(iov, batch, first, count, skip, flags, out errno);
         }

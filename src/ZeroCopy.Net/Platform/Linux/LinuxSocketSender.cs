@@ -22,6 +22,10 @@ namespace ZeroCopy.Net.Platform.Linux;
 /// </remarks>
 internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
 {
+    // UIO_FASTIOV: the kernel's own on-stack iovec count. Vectored sends of up to this many pieces
+    // build their iovec on the stack; larger ones use one per-socket scratch array (sends are serialised).
+    private const int StackIovecs = 8;
+
     private readonly Socket _socket;
     private readonly SafeHandle _socketHandle;
     private readonly int _fd;
