@@ -7,6 +7,7 @@ using ZeroCopy.Net.Tests.Infrastructure;
 
 namespace ZeroCopy.Net.Tests.Headers;
 
+[Collection(IsolatedCollection.Name)]
 public class SendWithHeadersAllocationTests
 {
     /// <summary>
@@ -15,7 +16,7 @@ public class SendWithHeadersAllocationTests
     /// a pooled buffer. (The socket buffer is large enough that none of these sends waits, so the
     /// whole send runs on this thread and the per-thread counter sees all of it.)
     /// </summary>
-    [LinuxKernelPathFact]
+    [LinuxKernelFact]
     public async Task SendsThatDoNotWaitAllocateNothing()
     {
         using var small = TestFile.Create(1024);

@@ -4,6 +4,8 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using Xunit;
+using ZeroCopy.Net.Tests.Strace;
+using ZeroCopy.Net.Tests.Infrastructure;
 
 namespace ZeroCopy.Net.Tests.Headers;
 
@@ -12,6 +14,7 @@ namespace ZeroCopy.Net.Tests.Headers;
 /// tests/ZeroCopy.Net.StraceProbe.Headers under <c>strace -f</c> and reads the calls made between
 /// the probe's markers.
 /// </summary>
+[Collection(IsolatedCollection.Name)]
 public class StraceProofTests
 {
     [StraceFact]
@@ -119,25 +122,4 @@ public class StraceProofTests
         Assert.True(File.Exists(probe), $"probe not built: {probe}");
         return probe;
     }
-}
-
-/// <summary>A fact that needs strace on the PATH and the Linux kernel path; skipped with the reason otherwise.</summary>
-public sealed class StraceFactAttribute : FactAttribute
-{
-    public StraceFactAttribute()
-    {
-        if (ZeroCopySocket.ProcessPlatformName != "linux")
-        {
-            Skip = $"Needs the Linux kernel path; this process uses '{ZeroCopySocket.ProcessPlatformName}'.";
-        }
-        else if (!OnPath("strace"))
-        {
-            Skip = "strace is not installed (apt-get install strace; .ci/run installs it).";
-        }
-    }
-
-    internal static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, tool)));
 }

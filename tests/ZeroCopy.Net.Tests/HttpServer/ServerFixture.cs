@@ -10,6 +10,7 @@ using System.Threading.Tasks;
 using HttpStaticServer;
 using Xunit;
 using ZeroCopy.Net.Tests.Headers;
+using ZeroCopy.Net.Tests.Infrastructure;
 
 namespace ZeroCopy.Net.Tests.HttpServer;
 
@@ -130,7 +131,7 @@ public sealed class CurlFactAttribute : FactAttribute
 {
     public CurlFactAttribute()
     {
-        if (!StraceFactAttribute.OnPath("curl"))
+        if (!Tools.OnPath("curl"))
         {
             Skip = "curl is not installed (apt-get install curl; .ci/run installs it).";
         }

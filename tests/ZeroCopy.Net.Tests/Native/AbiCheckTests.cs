@@ -8,6 +8,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using Xunit;
 using Xunit.Abstractions;
+using ZeroCopy.Net.Tests.Infrastructure;
 
 namespace ZeroCopy.Net.Tests.Native;
 
@@ -20,7 +21,7 @@ public sealed class GccFactAttribute : FactAttribute
         {
             Skip = "The ABI check compiles against the Linux headers.";
         }
-        else if (!AbiCheckTests.FindOnPath("gcc"))
+        else if (!Tools.OnPath("gcc"))
         {
             Skip = "gcc is not installed (apt-get install gcc); the ABI check needs it to compile tests/native/check_abi*.c.";
         }
@@ -144,9 +145,6 @@ public class AbiCheckTests
         return values;
     }
 
-    internal static bool FindOnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, tool)));
 
     private static (int Exit, string Stdout, string Stderr) Run(string file, params string[] args)
     {

@@ -19,7 +19,7 @@ namespace ZeroCopy.Net.Tests.Pinned;
 /// </summary>
 public class KernelSequenceTests
 {
-    [LinuxKernelPathFact]
+    [LinuxKernelFact]
     public async Task OnlySuccessfulNonEmptyCallsConsumeASequenceNumber()
     {
         using var pair = await LoopbackPair.CreateTcpAsync();

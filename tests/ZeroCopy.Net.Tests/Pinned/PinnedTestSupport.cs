@@ -51,15 +51,3 @@ public static class StreamPattern
         return total;
     }
 }
-
-/// <summary>Skips a test that needs Linux's kernel path when the process uses the portable one.</summary>
-public sealed class LinuxKernelPathFactAttribute : FactAttribute
-{
-    public LinuxKernelPathFactAttribute()
-    {
-        if (ZeroCopySocket.ProcessPlatformName != "linux")
-        {
-            Skip = "needs the Linux kernel path (MSG_ZEROCOPY); this process uses " + ZeroCopySocket.ProcessPlatformName;
-        }
-    }
-}

@@ -7,9 +7,10 @@ using ZeroCopy.Net.Tests.Infrastructure;
 namespace ZeroCopy.Net.Tests.Pinned;
 
 /// <summary>Steady state rent → fill → send → release allocates nothing on the sending thread.</summary>
+[Collection(IsolatedCollection.Name)]
 public class SendPinnedAllocationTests
 {
-    [LinuxKernelPathFact]
+    [LinuxKernelFact]
     public async Task SteadyStateZeroCopySendsAllocateNothing()
     {
         using var pool = new PinnedBufferPool();

@@ -172,7 +172,7 @@ public class SendPinnedFaultTests
         }
     }
 
-    [LinuxKernelPathFact]
+    [LinuxKernelFact]
     public async Task CancellationWhileWaitingForCompletionsLeavesTheStreamIntact()
     {
         using var pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = 16L * 1024 * 1024 });
@@ -219,7 +219,7 @@ public class SendPinnedFaultTests
         Assert.Equal(0, pool.QuarantinedBuffers);
     }
 
-    [LinuxKernelPathFact]
+    [LinuxKernelFact]
     public async Task DisposalWithCompletionsThatNeverComeQuarantinesTheBuffers()
     {
         using var pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = 32L * 1024 * 1024 });

@@ -125,7 +125,7 @@ public class SendPinnedLoopbackTests
     }
 
     /// <summary>Completions are drained by the reactor (EPOLLERR) once the application stops sending: buffers come back without another call.</summary>
-    [LinuxKernelPathFact]
+    [LinuxKernelFact]
     public async Task BuffersComeBackWhileTheApplicationIsIdle()
     {
         using var pool = new PinnedBufferPool();
@@ -154,7 +154,7 @@ public class SendPinnedLoopbackTests
         Assert.Equal(zc.Statistics.PinnedZeroCopySyscalls, zc.Statistics.ZeroCopyCompletedSends);
     }
 
-    [LinuxKernelPathFact]
+    [LinuxKernelFact]
     public async Task LoopbackCopiedCompletionsSwitchTheSocketToPlainSends()
     {
         using var pool = new PinnedBufferPool();
@@ -179,7 +179,7 @@ public class SendPinnedLoopbackTests
         Assert.Equal((long)Length * Sends, stats.PinnedZeroCopyBytes + stats.PinnedCopiedBytes);
     }
 
-    [LinuxKernelPathFact]
+    [LinuxKernelFact]
     public async Task SmallSendsBelowTheThresholdAreCopiesReleasedAtOnce()
     {
         using var pool = new PinnedBufferPool();

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Xunit;
 using ZeroCopy.Net.Buffers;
 using ZeroCopy.Net.Tests.Infrastructure;
+using ZeroCopy.Net.Tests.Strace;
 
 namespace ZeroCopy.Net.Tests.Pinned;
 
@@ -16,6 +17,7 @@ namespace ZeroCopy.Net.Tests.Pinned;
 /// and the trace must show setsockopt(SO_ZEROCOPY), sendmsg(MSG_ZEROCOPY) and
 /// recvmsg(MSG_ERRQUEUE) returning a zero-copy completion.
 /// </summary>
+[Collection(IsolatedCollection.Name)]
 public class SendPinnedStraceTests
 {
     [StraceFact]
@@ -107,21 +109,5 @@ public class SendPinnedStraceTests
         }
 
         return joined.ToArray();
-    }
-}
-
-/// <summary>Skips where strace is absent or the process is not on the Linux kernel path.</summary>
-public sealed class StraceFactAttribute : FactAttribute
-{
-    public StraceFactAttribute()
-    {
-        if (ZeroCopySocket.ProcessPlatformName != "linux")
-        {
-            Skip = "needs the Linux kernel path";
-        }
-        else if (!GccFactAttribute.OnPath("strace"))
-        {
-            Skip = "strace is not installed (.ci/run installs it)";
-        }
     }
 }

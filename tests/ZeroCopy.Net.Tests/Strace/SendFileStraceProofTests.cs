@@ -11,6 +11,7 @@ namespace ZeroCopy.Net.Tests.Strace;
 /// portable path does not: the probe runs under <c>strace -f</c> and the trace is checked against
 /// the socket descriptor the probe reports. Human-runnable twin: tests/strace/prove-syscalls.sh.
 /// </summary>
+[Collection(IsolatedCollection.Name)]
 public class SendFileStraceProofTests
 {
     private static readonly string[] s_traced = { "sendfile", "sendto", "sendmsg", "write", "writev", "pread64", "read" };
