@@ -3,7 +3,7 @@ using System;
 namespace ZeroCopy.Net;
 
 /// <summary>Options for a <see cref="ZeroCopySocket"/>. Read once, when the socket is wrapped.</summary>
-public sealed class ZeroCopySocketOptions
+public sealed partial class ZeroCopySocketOptions
 {
     /// <summary>The options used when none are given.</summary>
     public static ZeroCopySocketOptions Default { get; } = new();

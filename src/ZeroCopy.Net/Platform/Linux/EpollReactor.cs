@@ -72,12 +72,16 @@ internal sealed unsafe class EpollReactor
 
     /// <summary>Registers <paramref name="fd"/>; returns the registration id, or 0 with <paramref name="errno"/> set.</summary>
     public ulong Register(int fd, IReadinessTarget target, out Errno errno)
+        => Register(fd, target, EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLET, out errno);
+
+    /// <summary>Registers <paramref name="fd"/> for <paramref name="events"/>; returns the registration id, or 0 with <paramref name="errno"/> set.</summary>
+    public ulong Register(int fd, IReadinessTarget target, uint events, out Errno errno)
     {
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
         _targets[id] = target;
 
         byte* ev = stackalloc byte[16];
-        *(uint*)ev = EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLET;
+        *(uint*)ev = events;
         *(ulong*)(ev + EpollEventDataOffset) = id;
         if (epoll_ctl(_epfd, EPOLL_CTL_ADD, fd, ev) != 0)
         {
@@ -88,6 +92,25 @@ internal sealed unsafe class EpollReactor
 
         errno = Errno.SUCCESS;
         return id;
+    }
+
+    /// <summary>
+    /// Changes the events of a registration (EPOLL_CTL_MOD). The kernel checks readiness at once,
+    /// so an edge that happened before the change is reported, not lost.
+    /// </summary>
+    public bool Modify(int fd, ulong id, uint events, out Errno errno)
+    {
+        byte* ev = stackalloc byte[16];
+        *(uint*)ev = events;
+        *(ulong*)(ev + EpollEventDataOffset) = id;
+        if (epoll_ctl(_epfd, EPOLL_CTL_MOD, fd, ev) != 0)
+        {
+            errno = GetLastErrno();
+            return false;
+        }
+
+        errno = Errno.SUCCESS;
+        return true;
     }
 
     /// <summary>Removes a registration. Events already read for it are dropped by the id lookup.</summary>

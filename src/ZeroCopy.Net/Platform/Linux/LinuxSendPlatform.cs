@@ -14,7 +14,8 @@ internal sealed class LinuxSendPlatform : SendPlatform
     public override string Name => "linux";
 
     public override ZeroCopyCapabilities Capabilities =>
-        ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness;
+        ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness
+        | ZeroCopyCapabilities.MsgZeroCopy | ZeroCopyCapabilities.VectoredSend;
 
     /// <summary>
     /// Probes, once per process, that the imports resolve and behave: each is called with an

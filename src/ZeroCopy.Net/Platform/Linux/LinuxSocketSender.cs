@@ -45,7 +45,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
     }
 
     public override ZeroCopyCapabilities Capabilities =>
-        ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness;
+        ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness | PinnedCapabilities;
 
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -170,6 +170,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
     {
         if (_registration != 0)
         {
+            EnsureWriteInterest();
             return;
         }
 
@@ -180,17 +181,26 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         }
     }
 
-    void IReadinessTarget.OnReadiness(uint events) => _writable.Signal();
+    void IReadinessTarget.OnReadiness(uint events)
+    {
+        OnZeroCopyReadiness(events);
+        _writable.Signal();
+    }
 
     public override void BeginDispose()
     {
         _disposing = true;
         _writable.Signal();
+        BeginDisposeZeroCopy();
     }
 
-    public override ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         BeginDispose();
+
+        // While still registered: completions arrive through EPOLLERR and our own drains.
+        await DisposeZeroCopyAsync().ConfigureAwait(false);
+
         bool added = false;
         try
         {
@@ -215,7 +225,6 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         }
 
         _registration = 0;
-        return default;
     }
 
     /// <summary>The socket's SafeHandle, to keep its descriptor from being closed (and reused) while a syscall uses it.</summary>

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Draws throughput vs send size for Socket.SendAsync and SendPinnedAsync from the harness output.
+
+Usage: bench/zerocopy-veth/chart.py results.txt docs/images/sendpinned-throughput.svg
+Reads the markdown table lines the harness prints ("| udp | 8 KiB | min / med / max | ... |") and
+writes a plain SVG (no plotting library needed): one panel per transport, medians as lines, the
+min..max spread as bars, and the crossover (where SendPinnedAsync's median first beats the BCL's)
+marked.
+"""
+import re
+import sys
+
+rows = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    m = re.match(r"\|\s*(udp|tcp)\s*\|\s*(\d+) KiB\s*\|\s*([\d.]+) / ([\d.]+) / ([\d.]+)\s*\|\s*([\d.]+) / ([\d.]+) / ([\d.]+)\s*\|", line)
+    if m:
+        t, size = m.group(1), int(m.group(2))
+        v = [float(x) for x in m.groups()[2:]]
+        rows.setdefault(t, []).append((size, v[0:3], v[3:6]))
+
+W, H, PAD = 420, 300, 50
+panels = sorted(rows)
+svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W * len(panels)}" height="{H + 40}" font-family="sans-serif" font-size="12">',
+       f'<rect width="100%" height="100%" fill="white"/>']
+for p, t in enumerate(panels):
+    data = sorted(rows[t])
+    x0 = p * W
+    ymax = max(max(b[2], z[2]) for _, b, z in data) * 1.15
+    sizes = [s for s, _, _ in data]
+    def X(i):
+        return x0 + PAD + i * (W - 2 * PAD) / max(1, len(sizes) - 1)
+    def Y(v):
+        return H - PAD + 20 - v / ymax * (H - 2 * PAD)
+    title = "UDP + UDP_SEGMENT, veth drop rig" if t == "udp" else "TCP loopback (kernel copies)"
+    svg.append(f'<text x="{x0 + W / 2}" y="18" text-anchor="middle" font-weight="bold">{title}</text>')
+    svg.append(f'<line x1="{x0 + PAD}" y1="{Y(0)}" x2="{x0 + W - PAD}" y2="{Y(0)}" stroke="black"/>')
+    svg.append(f'<line x1="{x0 + PAD}" y1="{Y(0)}" x2="{x0 + PAD}" y2="{Y(ymax)}" stroke="black"/>')
+    for k in range(5):
+        v = ymax * k / 4
+        svg.append(f'<text x="{x0 + PAD - 6}" y="{Y(v) + 4}" text-anchor="end">{v:.1f}</text>')
+    svg.append(f'<text x="{x0 + 14}" y="{Y(ymax / 2)}" transform="rotate(-90 {x0 + 14} {Y(ymax / 2)})" text-anchor="middle">GB/s</text>')
+    for i, s in enumerate(sizes):
+        svg.append(f'<text x="{X(i)}" y="{Y(0) + 16}" text-anchor="middle">{s} KiB</text>')
+    for name, idx, color, dx in (("Socket.SendAsync", 1, "#d62728", -4), ("SendPinnedAsync", 2, "#1f77b4", 4)):
+        pts = []
+        for i, row in enumerate(data):
+            lo, med, hi = row[idx]
+            pts.append(f"{X(i)},{Y(med)}")
+            svg.append(f'<line x1="{X(i) + dx}" y1="{Y(lo)}" x2="{X(i) + dx}" y2="{Y(hi)}" stroke="{color}" stroke-width="3" opacity="0.4"/>')
+            svg.append(f'<circle cx="{X(i)}" cy="{Y(med)}" r="3" fill="{color}"/>')
+        svg.append(f'<polyline points="{" ".join(pts)}" fill="none" stroke="{color}" stroke-width="2"/>')
+        ly = 40 if idx == 1 else 56
+        svg.append(f'<line x1="{x0 + PAD + 10}" y1="{ly}" x2="{x0 + PAD + 30}" y2="{ly}" stroke="{color}" stroke-width="2"/>')
+        svg.append(f'<text x="{x0 + PAD + 36}" y="{ly + 4}">{name} (median, bar = min..max)</text>')
+    for i, (s, b, z) in enumerate(data):
+        if z[1] > b[1]:
+            svg.append(f'<line x1="{X(i)}" y1="{Y(0)}" x2="{X(i)}" y2="{Y(ymax)}" stroke="gray" stroke-dasharray="4 3"/>')
+            svg.append(f'<text x="{X(i) + 4}" y="{Y(ymax) + 80}" fill="gray">crossover: {s} KiB</text>')
+            break
+svg.append("</svg>")
+open(sys.argv[2], "w", encoding="utf-8").write("\n".join(svg) + "\n")

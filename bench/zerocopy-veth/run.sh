@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SendPinnedAsync vs Socket.SendAsync where the network costs nothing and the kernel does not copy.
+#
+# Builds a private network namespace holding both ends of a veth pair, gives the sending end an
+# address and a permanent neighbour entry for the destination, and drops every packet at that
+# end's nftables `netdev` egress hook. UDP sent there with UDP_SEGMENT is pinned, handed to the
+# device path and dropped, never copied: sender-bound zero-copy. Then runs the same harness on
+# loopback TCP (where the kernel always copies) inside the same namespace. No packet leaves the
+# namespace. Run as root. Usage: bench/zerocopy-veth/run.sh [--seconds S] [--rounds N]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+NS=zcbench$$
+SRC=10.77.0.1
+DST=10.77.0.2
+PORT=9000
+
+if [ "$(id -u)" != 0 ]; then
+  echo "run as root (needs ip netns and nft)" >&2
+  exit 1
+fi
+if ! command -v nft >/dev/null || ! command -v ip >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 >/dev/null
+fi
+
+cleanup() { ip netns del "$NS" 2>/dev/null || true; }
+trap cleanup EXIT
+
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+ip -n "$NS" link add zc0 type veth peer name zc1
+ip -n "$NS" addr add "$SRC/24" dev zc0
+ip -n "$NS" link set zc0 up
+ip -n "$NS" link set zc1 up
+ip -n "$NS" neigh replace "$DST" lladdr 02:00:00:00:77:02 dev zc0 nud permanent
+ip netns exec "$NS" nft -f - <<NFT
+table netdev zcbench {
+  chain drop_egress {
+    type filter hook egress device "zc0" priority 0; policy drop;
+  }
+}
+NFT
+
+dotnet build bench/ZeroCopy.Net.Bench.Pinned -c Release -v q -nologo >/dev/null
+DLL=bench/ZeroCopy.Net.Bench.Pinned/bin/Release/net10.0/ZeroCopy.Net.Bench.Pinned.dll
+
+echo "## veth rig: UDP, UDP_SEGMENT=1400, dropped at zc0 egress"
+ip netns exec "$NS" dotnet "$DLL" udp "$DST" "$PORT" "$@"
+echo "## loopback TCP"
+ip netns exec "$NS" dotnet "$DLL" tcp "$@"
+echo "## drop counters (every packet must have been dropped at the hook, none sent on)"
+ip netns exec "$NS" nft list table netdev zcbench | grep -E "policy|counter" || true
+ip -n "$NS" -s link show zc1 | sed -n '1,6p'

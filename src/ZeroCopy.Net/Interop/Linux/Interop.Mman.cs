@@ -1,0 +1,26 @@
+using System.Runtime.InteropServices;
+
+namespace ZeroCopy.Net;
+
+internal static partial class Interop
+{
+    internal static partial class Linux
+    {
+        // sys/mman.h (asm-generic/mman-common.h)
+        internal const int PROT_READ = 0x1;
+        internal const int PROT_WRITE = 0x2;
+        internal const int MAP_PRIVATE = 0x02;
+        internal const int MAP_ANONYMOUS = 0x20;
+
+        /// <summary>MAP_FAILED, ((void *) -1).</summary>
+        internal static readonly nint MAP_FAILED = -1;
+
+        // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
+        [DllImport(Libraries.Libc, SetLastError = true)]
+        internal static extern unsafe void* mmap(void* addr, nuint length, int prot, int flags, int fd, long offset);
+
+        // int munmap(void *addr, size_t length);
+        [DllImport(Libraries.Libc, SetLastError = true)]
+        internal static extern unsafe int munmap(void* addr, nuint length);
+    }
+}

@@ -1,0 +1,236 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using ZeroCopy.Net.Buffers;
+using ZeroCopy.Net.Internal;
+
+namespace ZeroCopy.Net;
+
+public sealed partial class ZeroCopySocket
+{
+    /// <summary>The pool this socket sends buffers from: <see cref="ZeroCopySocketOptions.BufferPool"/>, or <see cref="PinnedBufferPool.Shared"/>.</summary>
+    public PinnedBufferPool BufferPool => _options.BufferPool ?? PinnedBufferPool.Shared;
+
+    /// <summary>Rents a pinned buffer of at least <paramref name="minimumLength"/> bytes from <see cref="BufferPool"/>, to fill and pass to <see cref="SendPinnedAsync(PinnedBuffer, int, CancellationToken)"/>.</summary>
+    /// <param name="minimumLength">The bytes needed, 0 to <see cref="PinnedBufferPool.MaxBufferSize"/>.</param>
+    /// <returns>The owner of the buffer.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="minimumLength"/> is negative or too large.</exception>
+    /// <exception cref="InsufficientMemoryException">The pool is exhausted (use <see cref="PinnedBufferPool.RentAsync"/> to wait instead).</exception>
+    public PinnedBuffer RentBuffer(int minimumLength) => BufferPool.Rent(minimumLength);
+
+    /// <summary>
+    /// Sends the first <paramref name="length"/> bytes of a pinned buffer, with MSG_ZEROCOPY where
+    /// the kernel has it and the send is at least <see cref="ZeroCopySocketOptions.PinnedZeroCopyThreshold"/>
+    /// bytes. The call takes ownership of the buffer: from the moment it returns a task, the buffer's
+    /// handle gives no access, and the memory goes back to the pool when the kernel's completion says
+    /// it no longer reads it (at once when the bytes were copied).
+    /// </summary>
+    /// <param name="buffer">A buffer rented from <see cref="BufferPool"/> and still owned.</param>
+    /// <param name="length">Bytes to send from the start of the buffer, 0 to its capacity. On a datagram socket the bytes are one datagram.</param>
+    /// <param name="cancellationToken">Stops a wait for socket space or for completions (backpressure). A cancelled stream send may have sent part of the bytes: close the connection.</param>
+    /// <returns>A task that completes when the kernel has taken all the bytes (not when it has released the memory).</returns>
+    /// <exception cref="ArgumentException"><paramref name="buffer"/> is <c>default</c> or comes from another pool.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative or larger than the buffer.</exception>
+    /// <exception cref="ObjectDisposedException">The buffer was already sent or disposed; or this socket is disposed (then the caller keeps the buffer).</exception>
+    /// <exception cref="InvalidOperationException">Another send is running on this socket.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The kernel refused the send (e.g. the peer reset the connection).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask SendPinnedAsync(PinnedBuffer buffer, int length, CancellationToken cancellationToken = default)
+    {
+        ValidatePinned(buffer, length, nameof(buffer), nameof(length));
+        EnterSend();
+        PinnedSendBatch batch = PinnedSendBatch.Rent();
+        if (!BufferPool.TryTakeForSend(buffer))
+        {
+            batch.Release();
+            ExitSend();
+            PinnedThrowHelper.ThrowBufferNotOwned();
+        }
+
+        batch.Add(buffer.Segment!, length);
+        return StartPinned(batch, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends several pinned buffers, in order, in one vectored sendmsg (one datagram on a datagram
+    /// socket). Takes ownership of all of them, as <see cref="SendPinnedAsync(PinnedBuffer, int, CancellationToken)"/> does.
+    /// </summary>
+    /// <param name="buffers">Buffers rented from <see cref="BufferPool"/>, each owned and named once; 1 to 1024 of them.</param>
+    /// <param name="lengths">For each buffer, the bytes to send from its start.</param>
+    /// <param name="cancellationToken">Stops a wait for socket space or for completions.</param>
+    /// <returns>A task that completes when the kernel has taken all the bytes.</returns>
+    /// <exception cref="ArgumentException">The spans differ in length, are empty or longer than 1024, name one buffer twice, or a buffer is <c>default</c> or from another pool.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A length is negative or larger than its buffer.</exception>
+    /// <exception cref="ObjectDisposedException">A buffer was already sent or disposed (then every buffer stays with the caller); or this socket is disposed.</exception>
+    /// <exception cref="InvalidOperationException">Another send is running on this socket.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The kernel refused the send.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask SendPinnedAsync(ReadOnlySpan<PinnedBuffer> buffers, ReadOnlySpan<int> lengths, CancellationToken cancellationToken = default)
+    {
+        if (buffers.Length != lengths.Length)
+        {
+            ThrowHelper.ThrowArgument(nameof(lengths), $"There are {buffers.Length} buffers and {lengths.Length} lengths.");
+        }
+
+        if (buffers.Length == 0 || buffers.Length > Interop.Linux.UIO_MAXIOV)
+        {
+            ThrowHelper.ThrowArgument(nameof(buffers), $"Send 1 to {Interop.Linux.UIO_MAXIOV} buffers in one call; there are {buffers.Length}.");
+        }
+
+        for (int i = 0; i < buffers.Length; i++)
+        {
+            ValidatePinned(buffers[i], lengths[i], nameof(buffers), nameof(lengths));
+            for (int j = 0; j < i; j++)
+            {
+                if (ReferenceEquals(buffers[i].Segment, buffers[j].Segment))
+                {
+                    ThrowHelper.ThrowArgument(nameof(buffers), $"Buffers {j} and {i} are the same buffer: a buffer can be sent once.");
+                }
+            }
+        }
+
+        EnterSend();
+        PinnedSendBatch batch = PinnedSendBatch.Rent();
+        for (int i = 0; i < buffers.Length; i++)
+        {
+            if (!BufferPool.TryTakeForSend(buffers[i]))
+            {
+                // Lost a race with the owner's Dispose: give back what was taken, as if never called.
+                for (int k = 0; k < i; k++)
+                {
+                    BufferPool.UndoTakeForSend(buffers[k]);
+                }
+
+                batch.Clear();
+                batch.Release();
+                ExitSend();
+                PinnedThrowHelper.ThrowBufferNotOwned();
+            }
+
+            batch.Add(buffers[i].Segment!, lengths[i]);
+        }
+
+        return StartPinned(batch, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends caller-owned memory with MSG_ZEROCOPY (above the threshold) without copying it into a
+    /// pool buffer. The memory is pinned for as long as the kernel may read it; the caller must not
+    /// write it until <see cref="PinnedMemoryRelease.WhenReleased"/> completes.
+    /// </summary>
+    /// <param name="memory">The bytes to send (one datagram on a datagram socket). Pinned-heap arrays and native memory cost nothing to pin; other arrays are pinned with a GC handle until released.</param>
+    /// <param name="cancellationToken">Stops a wait for socket space or for completions.</param>
+    /// <returns>When the kernel has taken all the bytes: the release awaitable for the memory. If the send fails, the exception is thrown only once the memory is released (or the socket disposed).</returns>
+    /// <exception cref="ObjectDisposedException">This socket is disposed.</exception>
+    /// <exception cref="InvalidOperationException">Another send is running on this socket.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The kernel refused the send.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask<PinnedMemoryRelease> SendPinnedAsync(ReadOnlyMemory<byte> memory, CancellationToken cancellationToken = default)
+    {
+        EnterSend();
+        PinnedReleaseSource source = PinnedReleaseSource.Rent();
+        var release = new PinnedMemoryRelease(source);
+        PinnedSendBatch batch = PinnedSendBatch.Rent();
+        batch.SetCallerMemory(memory, source);
+        ValueTask send;
+        try
+        {
+            send = _sender.SendPinnedAsync(batch, _options, cancellationToken);
+        }
+        catch
+        {
+            ExitSend();
+            throw;
+        }
+
+        return CompleteCallerPinnedAsync(send, release);
+    }
+
+    private void ValidatePinned(PinnedBuffer buffer, int length, string bufferName, string lengthName)
+    {
+        PinnedSegment? segment = buffer.Segment;
+        if (segment is null)
+        {
+            ThrowHelper.ThrowArgument(bufferName, "The buffer is default: rent one from ZeroCopySocket.RentBuffer or a PinnedBufferPool.");
+        }
+
+        if (!ReferenceEquals(segment.Pool, BufferPool))
+        {
+            PinnedThrowHelper.ThrowWrongPool(bufferName);
+        }
+
+        if (!buffer.IsOwned)
+        {
+            PinnedThrowHelper.ThrowBufferNotOwned();
+        }
+
+        if ((uint)length > (uint)segment.Length)
+        {
+            PinnedThrowHelper.ThrowLengthOutOfRange(lengthName, length, segment.Length);
+        }
+    }
+
+    private ValueTask StartPinned(PinnedSendBatch batch, CancellationToken cancellationToken)
+    {
+        ValueTask send;
+        try
+        {
+            send = _sender.SendPinnedAsync(batch, _options, cancellationToken);
+        }
+        catch
+        {
+            ExitSend();
+            throw;
+        }
+
+        return CompletePinnedAsync(send);
+    }
+
+#if !NETSTANDARD2_0
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+#endif
+    private async ValueTask CompletePinnedAsync(ValueTask send)
+    {
+        try
+        {
+            await send.ConfigureAwait(false);
+        }
+        finally
+        {
+            ExitSend();
+        }
+    }
+
+#if !NETSTANDARD2_0
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private async ValueTask<PinnedMemoryRelease> CompleteCallerPinnedAsync(ValueTask send, PinnedMemoryRelease release)
+    {
+        try
+        {
+            await send.ConfigureAwait(false);
+            return release;
+        }
+        catch
+        {
+            // The caller never sees the release handle: wait here until the memory is free (or the
+            // socket is disposed), so that "the send threw" also means "you may write it again".
+            try
+            {
+                await release.WhenReleased.ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The send's own exception is the one to report.
+            catch
+#pragma warning restore CA1031
+            {
+            }
+
+            throw;
+        }
+        finally
+        {
+            ExitSend();
+        }
+    }
+}

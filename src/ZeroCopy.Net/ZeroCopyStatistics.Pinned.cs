@@ -1,0 +1,147 @@
+using System.Threading;
+
+namespace ZeroCopy.Net;
+
+public sealed partial class ZeroCopyStatistics
+{
+    private long _pinnedSendCalls;
+    private long _pinnedZeroCopyBytes;
+    private long _pinnedZeroCopySyscalls;
+    private long _pinnedCopiedBytes;
+    private long _pinnedCopiedBelowThresholdBytes;
+    private long _pinnedCopiedAfterAdaptationBytes;
+    private long _pinnedCopiedNoBufsBytes;
+    private long _zeroCopyNoBufsFallbacks;
+    private long _zeroCopyCompletedSends;
+    private long _zeroCopyCopiedCompletions;
+    private long _zeroCopyNotifications;
+    private long _errorQueueOtherEntries;
+    private long _errorQueueTruncated;
+    private long _zeroCopyAbandonedSends;
+    private long _pinnedBackpressureWaits;
+    private long _pinnedBytesInFlight;
+    private int _zeroCopyOptInRefused;
+    private int _zeroCopyDisabledByCopied;
+
+    /// <summary>SendPinnedAsync calls that completed successfully.</summary>
+    public long PinnedSendCalls => Volatile.Read(ref _pinnedSendCalls);
+
+    /// <summary>Bytes handed to the kernel with MSG_ZEROCOPY (the kernel may still have copied them: see <see cref="ZeroCopyCopiedCompletions"/>).</summary>
+    public long PinnedZeroCopyBytes => Volatile.Read(ref _pinnedZeroCopyBytes);
+
+    /// <summary>Successful sendmsg(MSG_ZEROCOPY) calls: each takes one completion sequence number.</summary>
+    public long PinnedZeroCopySyscalls => Volatile.Read(ref _pinnedZeroCopySyscalls);
+
+    /// <summary>Bytes of SendPinnedAsync calls that were copied by a plain send instead (the sum of the three reasons below, plus the portable path).</summary>
+    public long PinnedCopiedBytes => Volatile.Read(ref _pinnedCopiedBytes);
+
+    /// <summary>Bytes copied because the call was smaller than <see cref="ZeroCopySocketOptions.PinnedZeroCopyThreshold"/>.</summary>
+    public long PinnedCopiedBelowThresholdBytes => Volatile.Read(ref _pinnedCopiedBelowThresholdBytes);
+
+    /// <summary>Bytes copied because the socket switched to plain sends (<see cref="ZeroCopyDisabledByCopiedCompletions"/>) or the kernel refused SO_ZEROCOPY.</summary>
+    public long PinnedCopiedAfterAdaptationBytes => Volatile.Read(ref _pinnedCopiedAfterAdaptationBytes);
+
+    /// <summary>Bytes resent without MSG_ZEROCOPY after the kernel said ENOBUFS (optmem or locked-memory limit).</summary>
+    public long PinnedCopiedNoBufsBytes => Volatile.Read(ref _pinnedCopiedNoBufsBytes);
+
+    /// <summary>Times a sendmsg(MSG_ZEROCOPY) failed with ENOBUFS and the bytes went out as a copy instead.</summary>
+    public long ZeroCopyNoBufsFallbacks => Volatile.Read(ref _zeroCopyNoBufsFallbacks);
+
+    /// <summary>sendmsg(MSG_ZEROCOPY) calls that a kernel completion has covered (equals <see cref="PinnedZeroCopySyscalls"/> once all are done).</summary>
+    public long ZeroCopyCompletedSends => Volatile.Read(ref _zeroCopyCompletedSends);
+
+    /// <summary>Of <see cref="ZeroCopyCompletedSends"/>, those whose completion said the kernel copied anyway (SO_EE_CODE_ZEROCOPY_COPIED: loopback, some devices).</summary>
+    public long ZeroCopyCopiedCompletions => Volatile.Read(ref _zeroCopyCopiedCompletions);
+
+    /// <summary>Completion notifications read from the error queue (one may cover many sends).</summary>
+    public long ZeroCopyNotifications => Volatile.Read(ref _zeroCopyNotifications);
+
+    /// <summary>Error-queue entries that were not zero-copy completions (ICMP errors, timestamps): ignored.</summary>
+    public long ErrorQueueOtherEntries => Volatile.Read(ref _errorQueueOtherEntries);
+
+    /// <summary>Error-queue reads whose control data was truncated (MSG_CTRUNC); a completion in them is lost and its buffers are quarantined at disposal.</summary>
+    public long ErrorQueueTruncated => Volatile.Read(ref _errorQueueTruncated);
+
+    /// <summary>sendmsg(MSG_ZEROCOPY) calls whose completion had not arrived when the socket was disposed; their buffers were quarantined.</summary>
+    public long ZeroCopyAbandonedSends => Volatile.Read(ref _zeroCopyAbandonedSends);
+
+    /// <summary>Times SendPinnedAsync waited because <see cref="ZeroCopySocketOptions.MaxPinnedBytesInFlight"/> was reached.</summary>
+    public long PinnedBackpressureWaits => Volatile.Read(ref _pinnedBackpressureWaits);
+
+    /// <summary>Bytes sent with MSG_ZEROCOPY whose completion has not arrived yet.</summary>
+    public long PinnedBytesInFlight => Volatile.Read(ref _pinnedBytesInFlight);
+
+    /// <summary>The kernel refused setsockopt(SO_ZEROCOPY) on this socket (old kernel, unsupported protocol): pinned sends copy.</summary>
+    public bool ZeroCopyOptInRefused => Volatile.Read(ref _zeroCopyOptInRefused) != 0;
+
+    /// <summary>The socket stopped using MSG_ZEROCOPY because the kernel kept reporting that it copied anyway; pinned sends now copy (and say so in <see cref="PinnedCopiedAfterAdaptationBytes"/>).</summary>
+    public bool ZeroCopyDisabledByCopiedCompletions => Volatile.Read(ref _zeroCopyDisabledByCopied) != 0;
+
+    internal void AddPinnedSendCall() => Interlocked.Increment(ref _pinnedSendCalls);
+
+    internal void AddPinnedZeroCopy(long bytes)
+    {
+        Interlocked.Add(ref _pinnedZeroCopyBytes, bytes);
+        Interlocked.Increment(ref _pinnedZeroCopySyscalls);
+    }
+
+    /// <summary>Returns the new total: the sender's backpressure reads it.</summary>
+    internal long AddPinnedInFlight(long bytes) => Interlocked.Add(ref _pinnedBytesInFlight, bytes);
+
+    internal void AddPinnedCopied(long bytes, PinnedCopyReason reason)
+    {
+        Interlocked.Add(ref _pinnedCopiedBytes, bytes);
+        switch (reason)
+        {
+            case PinnedCopyReason.BelowThreshold:
+                Interlocked.Add(ref _pinnedCopiedBelowThresholdBytes, bytes);
+                break;
+            case PinnedCopyReason.ZeroCopyOff:
+                Interlocked.Add(ref _pinnedCopiedAfterAdaptationBytes, bytes);
+                break;
+            case PinnedCopyReason.NoBufs:
+                Interlocked.Add(ref _pinnedCopiedNoBufsBytes, bytes);
+                break;
+            default:
+                break;
+        }
+    }
+
+    internal void AddNoBufsFallback() => Interlocked.Increment(ref _zeroCopyNoBufsFallbacks);
+
+    internal void AddZeroCopyNotification() => Interlocked.Increment(ref _zeroCopyNotifications);
+
+    internal void AddZeroCopyCompleted(bool copied)
+    {
+        Interlocked.Increment(ref _zeroCopyCompletedSends);
+        if (copied)
+        {
+            Interlocked.Increment(ref _zeroCopyCopiedCompletions);
+        }
+    }
+
+    internal void AddZeroCopyAbandoned(long bytes)
+    {
+        Interlocked.Increment(ref _zeroCopyAbandonedSends);
+        Interlocked.Add(ref _pinnedBytesInFlight, -bytes);
+    }
+
+    internal void AddErrorQueueOther() => Interlocked.Increment(ref _errorQueueOtherEntries);
+
+    internal void AddErrorQueueTruncated() => Interlocked.Increment(ref _errorQueueTruncated);
+
+    internal void AddPinnedBackpressureWait() => Interlocked.Increment(ref _pinnedBackpressureWaits);
+
+    internal void SetZeroCopyOptInRefused() => Volatile.Write(ref _zeroCopyOptInRefused, 1);
+
+    internal void SetZeroCopyDisabledByCopied() => Volatile.Write(ref _zeroCopyDisabledByCopied, 1);
+}
+
+/// <summary>Why the bytes of a pinned send were copied instead of sent with MSG_ZEROCOPY.</summary>
+internal enum PinnedCopyReason
+{
+    BelowThreshold,
+    ZeroCopyOff,
+    NoBufs,
+    Portable,
+}
