@@ -33,7 +33,7 @@ namespace ZeroCopy.Net.Platform.Linux;
 internal sealed partial class LinuxSocketSender
 {
     // UIO_FASTIOV: the kernel's own on-stack iovec count; windows up to this size need no scratch array.
-    private const int StackIovecs = 8;
+    private const int HeaderStackIovecs = 8;
 
     private ReadOnlyMemory<byte>[]? _sliceScratch;
     private MemoryHandle[]? _pinScratch;
@@ -232,9 +232,9 @@ internal sealed partial class LinuxSocketSender
         int flags = MSG_NOSIGNAL | MSG_DONTWAIT | (moreFollows || !isLastWindow ? MSG_MORE : 0);
         try
         {
-            if (entries <= StackIovecs)
+            if (entries <= HeaderStackIovecs)
             {
-                iovec* iov = stackalloc iovec[StackIovecs];
+                iovec* iov = stackalloc iovec[HeaderStackIovecs];
                 return SendIovecs(iov, slices, pins, entries, flags, out errno);
             }
 
@@ -279,7 +279,7 @@ internal sealed partial class LinuxSocketSender
         if (scratch is null || scratch.Length < capacity)
         {
             // Grows to the largest window this socket has needed (at most UIO_MAXIOV entries) and is kept.
-            scratch = new T[Math.Max(capacity, StackIovecs)];
+            scratch = new T[Math.Max(capacity, HeaderStackIovecs)];
         }
 
         return scratch;
