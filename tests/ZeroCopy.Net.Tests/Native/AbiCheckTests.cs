@@ -96,7 +96,10 @@ public class AbiCheckTests
 
     private SortedDictionary<string, long> RunNativeChecks()
     {
-        string[] sources = Directory.GetFiles(NativeDir, "check_abi*.c").OrderBy(s => s, StringComparer.Ordinal).ToArray();
+        // check_abi_zerocopy.c prints "NAME VALUE" lines for its own test (Pinned/ZeroCopyAbiTests), not NAME=VALUE.
+        string[] sources = Directory.GetFiles(NativeDir, "check_abi*.c")
+            .Where(s => !Path.GetFileName(s).Equals("check_abi_zerocopy.c", StringComparison.Ordinal))
+            .OrderBy(s => s, StringComparer.Ordinal).ToArray();
         Assert.NotEmpty(sources);
         var all = new SortedDictionary<string, long>(StringComparer.Ordinal);
         string dir = Directory.CreateTempSubdirectory("zc-abi-").FullName;
