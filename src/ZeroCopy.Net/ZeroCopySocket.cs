@@ -63,6 +63,11 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
         _options = options ?? ZeroCopySocketOptions.Default;
         _platform = _options.ForcePortable ? SendPlatform.Portable : SendPlatform.Current;
         Statistics = new ZeroCopyStatistics();
+        if (_options.ForcePortable || _platform is Platform.Portable.PortableSendPlatform)
+        {
+            Statistics.SetPortableFallback(forced: _options.ForcePortable);
+        }
+
         _sender = _platform.CreateSender(socket, _options, Statistics);
     }
 

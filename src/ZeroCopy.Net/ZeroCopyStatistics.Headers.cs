@@ -1,4 +1,5 @@
 using System.Threading;
+using ZeroCopy.Net.Diagnostics;
 
 namespace ZeroCopy.Net;
 
@@ -36,9 +37,14 @@ public sealed partial class ZeroCopyStatistics
     {
         Interlocked.Add(ref _vectoredSendBytes, bytes);
         Interlocked.Increment(ref _vectoredSendSyscalls);
+        ZeroCopyMetrics.RecordSend(ZeroCopyMetrics.Paths.Vectored, bytes);
     }
 
-    internal void AddSmallFileCopied(long bytes) => Interlocked.Add(ref _smallFileCopiedBytes, bytes);
+    internal void AddSmallFileCopied(long bytes)
+    {
+        Interlocked.Add(ref _smallFileCopiedBytes, bytes);
+        ZeroCopyMetrics.RecordSmallFileCopied(bytes);
+    }
 
     internal void AddCorkedSend() => Interlocked.Increment(ref _corkedSends);
 }

@@ -1,4 +1,5 @@
 using System.Threading;
+using ZeroCopy.Net.Diagnostics;
 
 namespace ZeroCopy.Net;
 
@@ -83,14 +84,25 @@ public sealed partial class ZeroCopyStatistics
     {
         Interlocked.Add(ref _pinnedZeroCopyBytes, bytes);
         Interlocked.Increment(ref _pinnedZeroCopySyscalls);
+        ZeroCopyMetrics.RecordSend(ZeroCopyMetrics.Paths.ZeroCopy, bytes);
     }
 
     /// <summary>Returns the new total: the sender's backpressure reads it.</summary>
-    internal long AddPinnedInFlight(long bytes) => Interlocked.Add(ref _pinnedBytesInFlight, bytes);
+    internal long AddPinnedInFlight(long bytes)
+    {
+        ZeroCopyMetrics.AddBytesInFlight(bytes);
+        return Interlocked.Add(ref _pinnedBytesInFlight, bytes);
+    }
 
     internal void AddPinnedCopied(long bytes, PinnedCopyReason reason)
     {
         Interlocked.Add(ref _pinnedCopiedBytes, bytes);
+        if (reason != PinnedCopyReason.Portable)
+        {
+            // The portable path records its bytes through AddPortableCopied (path "portable").
+            ZeroCopyMetrics.RecordSend(ZeroCopyMetrics.Paths.Copy, bytes);
+        }
+
         switch (reason)
         {
             case PinnedCopyReason.BelowThreshold:
@@ -107,13 +119,18 @@ public sealed partial class ZeroCopyStatistics
         }
     }
 
-    internal void AddNoBufsFallback() => Interlocked.Increment(ref _zeroCopyNoBufsFallbacks);
+    internal void AddNoBufsFallback()
+    {
+        Interlocked.Increment(ref _zeroCopyNoBufsFallbacks);
+        ZeroCopyMetrics.RecordFallback(ZeroCopyMetrics.Reasons.NoBufs);
+    }
 
     internal void AddZeroCopyNotification() => Interlocked.Increment(ref _zeroCopyNotifications);
 
     internal void AddZeroCopyCompleted(bool copied)
     {
         Interlocked.Increment(ref _zeroCopyCompletedSends);
+        ZeroCopyMetrics.RecordCompletions(1, copied);
         if (copied)
         {
             Interlocked.Increment(ref _zeroCopyCopiedCompletions);
@@ -124,6 +141,7 @@ public sealed partial class ZeroCopyStatistics
     {
         Interlocked.Increment(ref _zeroCopyAbandonedSends);
         Interlocked.Add(ref _pinnedBytesInFlight, -bytes);
+        ZeroCopyMetrics.AddBytesInFlight(-bytes);
     }
 
     internal void AddErrorQueueOther() => Interlocked.Increment(ref _errorQueueOtherEntries);
@@ -132,9 +150,21 @@ public sealed partial class ZeroCopyStatistics
 
     internal void AddPinnedBackpressureWait() => Interlocked.Increment(ref _pinnedBackpressureWaits);
 
-    internal void SetZeroCopyOptInRefused() => Volatile.Write(ref _zeroCopyOptInRefused, 1);
+    internal void SetZeroCopyOptInRefused()
+    {
+        if (Interlocked.Exchange(ref _zeroCopyOptInRefused, 1) == 0)
+        {
+            ZeroCopyMetrics.RecordFallback(ZeroCopyMetrics.Reasons.OptInRefused);
+        }
+    }
 
-    internal void SetZeroCopyDisabledByCopied() => Volatile.Write(ref _zeroCopyDisabledByCopied, 1);
+    internal void SetZeroCopyDisabledByCopied()
+    {
+        if (Interlocked.Exchange(ref _zeroCopyDisabledByCopied, 1) == 0)
+        {
+            ZeroCopyMetrics.RecordFallback(ZeroCopyMetrics.Reasons.CopiedAdaptation);
+        }
+    }
 }
 
 /// <summary>Why the bytes of a pinned send were copied instead of sent with MSG_ZEROCOPY.</summary>

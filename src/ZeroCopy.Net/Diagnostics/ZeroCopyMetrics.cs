@@ -49,11 +49,11 @@ internal static class ZeroCopyMetrics
         /// <summary>sendfile(2): page cache to socket, no user-space copy.</summary>
         public const string KernelSendFile = "sendfile";
 
-        /// <summary>MSG_ZEROCOPY whose completion said the kernel did not copy.</summary>
+        /// <summary>sendmsg(MSG_ZEROCOPY). Whether the kernel copied anyway is told later, per send, by zerocopy.completions{copied}.</summary>
         public const string ZeroCopy = "msg_zerocopy";
 
-        /// <summary>MSG_ZEROCOPY whose completion said the kernel copied anyway (SO_EE_CODE_ZEROCOPY_COPIED).</summary>
-        public const string ZeroCopyCopied = "msg_zerocopy_copied";
+        /// <summary>SendWithHeadersAsync's vectored sendmsg of headers (and of a small body read into memory).</summary>
+        public const string Vectored = "vectored";
 
         /// <summary>Plain send of user memory (below the threshold, or zero-copy switched off for the socket).</summary>
         public const string Copy = "copy";
@@ -61,6 +61,30 @@ internal static class ZeroCopyMetrics
         /// <summary>The portable path: a user-space copy through the BCL Socket.</summary>
         public const string Portable = "portable";
     }
+
+    /// <summary>Tag values of zerocopy.fallbacks "reason".</summary>
+    public static class Reasons
+    {
+        /// <summary>sendmsg(MSG_ZEROCOPY) failed with ENOBUFS (optmem_max or RLIMIT_MEMLOCK): those bytes were copied.</summary>
+        public const string NoBufs = "enobufs";
+
+        /// <summary>Completions kept saying COPIED: the socket switched its pinned sends to plain copies (once per socket).</summary>
+        public const string CopiedAdaptation = "copied_adaptation";
+
+        /// <summary>setsockopt(SO_ZEROCOPY) was refused (kernel before 4.14, or not TCP/UDP): pinned sends copy (once per socket).</summary>
+        public const string OptInRefused = "so_zerocopy_refused";
+
+        /// <summary>ZeroCopySocketOptions.ForcePortable: the socket uses the portable copying path (once per socket).</summary>
+        public const string ForcedPortable = "forced_portable";
+
+        /// <summary>The process has no kernel path (not Linux, or the probe failed): the socket uses the portable path (once per socket).</summary>
+        public const string PlatformPortable = "platform_portable";
+    }
+
+    private static readonly Counter<long> s_smallFileCopied = s_meter.CreateCounter<long>(
+        "zerocopy.small_file_copied", unit: "By", description: "File bytes SendWithHeadersAsync read into memory and sent with the headers instead of with sendfile (bodies below the small-body threshold).");
+
+    public static void RecordSmallFileCopied(long bytes) => s_smallFileCopied.Add(bytes);
 
     public static void RecordSend(string path, long bytes)
     {

@@ -97,7 +97,8 @@ public class AbiCheckTests
 
     private SortedDictionary<string, long> RunNativeChecks()
     {
-        string[] sources = Directory.GetFiles(NativeDir, "check_abi*.c").OrderBy(s => s, StringComparer.Ordinal).ToArray();
+        string[] sources = Directory.GetFiles(NativeDir, "check_abi*.c")
+            .OrderBy(s => s, StringComparer.Ordinal).ToArray();
         Assert.NotEmpty(sources);
         var all = new SortedDictionary<string, long>(StringComparer.Ordinal);
         string dir = Directory.CreateTempSubdirectory("zc-abi-").FullName;

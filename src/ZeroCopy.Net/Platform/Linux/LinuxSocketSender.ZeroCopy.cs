@@ -398,6 +398,7 @@ internal sealed partial class LinuxSocketSender
         Interlocked.Add(ref state.BytesInFlight, -call.Bytes);
         _statistics.AddPinnedInFlight(-call.Bytes);
         _statistics.AddZeroCopyCompleted(copied);
+        ZeroCopyStatistics.AddReleaseTime(call.StartTimestamp);
         if (!copied)
         {
             state.CopiedStreak = 0;
@@ -600,11 +601,15 @@ internal sealed partial class LinuxSocketSender
         {
             Batch = batch;
             Bytes = bytes;
+            StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
         }
 
         public PinnedSendBatch Batch { get; }
 
         public long Bytes { get; }
+
+        /// <summary>When the send was issued (Stopwatch ticks), for the send-to-release histogram.</summary>
+        public long StartTimestamp { get; }
     }
 
     /// <summary>Per-socket zero-copy state, created on the first pinned send.</summary>
