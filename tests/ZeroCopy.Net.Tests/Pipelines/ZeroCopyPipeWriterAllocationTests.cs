@@ -10,9 +10,10 @@ using ZeroCopy.Net.Tests.Pinned;
 namespace ZeroCopy.Net.Tests.Pipelines;
 
 /// <summary>Steady state GetSpan → Advance → FlushAsync (MSG_ZEROCOPY, buffer released on completion) allocates nothing on the writing thread.</summary>
+[Collection(IsolatedCollection.Name)]
 public class ZeroCopyPipeWriterAllocationTests
 {
-    [LinuxKernelPathFact]
+    [LinuxKernelFact]
     public async Task SteadyStateFlushesAllocateNothing()
     {
         using var pool = new PinnedBufferPool();
