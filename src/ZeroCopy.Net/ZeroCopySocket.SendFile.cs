@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Win32.SafeHandles;
@@ -62,7 +61,7 @@ public sealed partial class ZeroCopySocket
             throw;
         }
 
-        return CompleteSendFile(send);
+        return CompleteGatedSend(send, CountedCall.SendFile);
     }
 
     /// <summary>
@@ -115,7 +114,7 @@ public sealed partial class ZeroCopySocket
             throw;
         }
 
-        return CompleteSendFile(send);
+        return CompleteGatedSend(send, CountedCall.SendFile);
     }
 
     /// <summary>
@@ -156,34 +155,5 @@ public sealed partial class ZeroCopySocket
         }
 
         return SendFileAsync(file.SafeFileHandle, offset, count, cancellationToken);
-    }
-
-    private ValueTask<long> CompleteSendFile(ValueTask<long> send)
-    {
-        if (send.IsCompletedSuccessfully)
-        {
-            ExitSend();
-            Statistics.AddSendFileCall();
-            return send;
-        }
-
-        return AwaitSendFile(send);
-    }
-
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
-    private async ValueTask<long> AwaitSendFile(ValueTask<long> send)
-    {
-        try
-        {
-            long sent = await send.ConfigureAwait(false);
-            Statistics.AddSendFileCall();
-            return sent;
-        }
-        finally
-        {
-            ExitSend();
-        }
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using ZeroCopy.Net.Internal;
@@ -93,14 +92,7 @@ public sealed partial class ZeroCopySocket
             throw;
         }
 
-        if (send.IsCompletedSuccessfully)
-        {
-            ExitSend();
-            Statistics.AddSendWithHeadersCall();
-            return send;
-        }
-
-        return AwaitSendWithHeaders(send);
+        return CompleteGatedSend(send, CountedCall.SendWithHeaders);
     }
 
     /// <summary>Checks what can be checked without the file, and turns a stream into its handle.</summary>
@@ -131,23 +123,6 @@ public sealed partial class ZeroCopySocket
                 return SendBody.FromFile(stream.SafeFileHandle, body.Offset, body.Count);
             default:
                 return body;
-        }
-    }
-
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
-    private async ValueTask<long> AwaitSendWithHeaders(ValueTask<long> send)
-    {
-        try
-        {
-            long sent = await send.ConfigureAwait(false);
-            Statistics.AddSendWithHeadersCall();
-            return sent;
-        }
-        finally
-        {
-            ExitSend();
         }
     }
 }
