@@ -15,6 +15,8 @@ public sealed partial class ZeroCopyStatistics
     private long _zeroCopyNoBufsFallbacks;
     private long _zeroCopyCompletedSends;
     private long _zeroCopyCopiedCompletions;
+    private long _zeroCopyCopiedBytes;
+    private long _zeroCopyUncopiedBytes;
     private long _zeroCopyNotifications;
     private long _errorQueueOtherEntries;
     private long _errorQueueTruncated;
@@ -53,6 +55,12 @@ public sealed partial class ZeroCopyStatistics
 
     /// <summary>Of <see cref="ZeroCopyCompletedSends"/>, those whose completion said the kernel copied anyway (SO_EE_CODE_ZEROCOPY_COPIED: loopback, some devices).</summary>
     public long ZeroCopyCopiedCompletions => Volatile.Read(ref _zeroCopyCopiedCompletions);
+
+    /// <summary>Bytes of MSG_ZEROCOPY sends whose completion said the kernel copied them anyway (SO_EE_CODE_ZEROCOPY_COPIED).</summary>
+    public long ZeroCopyCopiedBytes => Volatile.Read(ref _zeroCopyCopiedBytes);
+
+    /// <summary>Bytes of MSG_ZEROCOPY sends whose completion said the kernel sent the user's pages without copying: real zero-copy.</summary>
+    public long ZeroCopyUncopiedBytes => Volatile.Read(ref _zeroCopyUncopiedBytes);
 
     /// <summary>Completion notifications read from the error queue (one may cover many sends).</summary>
     public long ZeroCopyNotifications => Volatile.Read(ref _zeroCopyNotifications);
@@ -127,13 +135,18 @@ public sealed partial class ZeroCopyStatistics
 
     internal void AddZeroCopyNotification() => Interlocked.Increment(ref _zeroCopyNotifications);
 
-    internal void AddZeroCopyCompleted(bool copied)
+    internal void AddZeroCopyCompleted(bool copied, long bytes)
     {
         Interlocked.Increment(ref _zeroCopyCompletedSends);
-        ZeroCopyMetrics.RecordCompletions(1, copied);
+        ZeroCopyMetrics.RecordCompletions(1, bytes, copied);
         if (copied)
         {
             Interlocked.Increment(ref _zeroCopyCopiedCompletions);
+            Interlocked.Add(ref _zeroCopyCopiedBytes, bytes);
+        }
+        else
+        {
+            Interlocked.Add(ref _zeroCopyUncopiedBytes, bytes);
         }
     }
 

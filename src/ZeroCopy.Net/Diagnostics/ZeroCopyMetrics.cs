@@ -26,6 +26,9 @@ internal static class ZeroCopyMetrics
     private static readonly Counter<long> s_completions = s_meter.CreateCounter<long>(
         "zerocopy.completions", unit: "{send}", description: "MSG_ZEROCOPY sends released by an error-queue completion, by whether the kernel copied.");
 
+    private static readonly Counter<long> s_completedBytes = s_meter.CreateCounter<long>(
+        "zerocopy.completed.bytes", unit: "By", description: "Bytes of MSG_ZEROCOPY sends released by a completion, by whether the kernel copied them anyway.");
+
     private static readonly Counter<long> s_fallbacks = s_meter.CreateCounter<long>(
         "zerocopy.fallbacks", unit: "{event}", description: "Times a zero-copy path was not used, by reason.");
 
@@ -93,8 +96,12 @@ internal static class ZeroCopyMetrics
         s_sends.Add(1, tag);
     }
 
-    public static void RecordCompletions(long sends, bool copied)
-        => s_completions.Add(sends, new KeyValuePair<string, object?>("copied", copied ? "true" : "false"));
+    public static void RecordCompletions(long sends, long bytes, bool copied)
+    {
+        var tag = new KeyValuePair<string, object?>("copied", copied ? "true" : "false");
+        s_completions.Add(sends, tag);
+        s_completedBytes.Add(bytes, tag);
+    }
 
     public static void RecordFallback(string reason) => s_fallbacks.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

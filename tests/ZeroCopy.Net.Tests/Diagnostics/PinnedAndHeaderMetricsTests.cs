@@ -51,6 +51,9 @@ public class PinnedAndHeaderMetricsTests
         Assert.Equal(s.PinnedZeroCopySyscalls, meter.Sum("zerocopy.sends", "msg_zerocopy"));
         Assert.Equal(s.ZeroCopyCompletedSends, meter.Sum("zerocopy.completions", "true") + meter.Sum("zerocopy.completions", "false"));
         Assert.Equal(s.ZeroCopyCopiedCompletions, meter.Sum("zerocopy.completions", "true"));
+        Assert.Equal(s.ZeroCopyCopiedBytes, meter.Sum("zerocopy.completed.bytes", "true"));
+        Assert.Equal(s.ZeroCopyUncopiedBytes, meter.Sum("zerocopy.completed.bytes", "false"));
+        Assert.Equal(s.PinnedZeroCopyBytes, s.ZeroCopyCopiedBytes + s.ZeroCopyUncopiedBytes); // every zero-copy byte was completed, one way or the other
         Assert.Equal(s.ZeroCopyCompletedSends, meter.HistogramCount("zerocopy.release.duration"));
         Assert.Equal(s.ZeroCopyNoBufsFallbacks, meter.Sum("zerocopy.fallbacks", "enobufs"));
         Assert.Equal(s.ZeroCopyDisabledByCopiedCompletions ? 1 : 0, meter.Sum("zerocopy.fallbacks", "copied_adaptation"));

@@ -397,7 +397,7 @@ internal sealed partial class LinuxSocketSender
         ZeroCopyState state = _zeroCopy!;
         Interlocked.Add(ref state.BytesInFlight, -call.Bytes);
         _statistics.AddPinnedInFlight(-call.Bytes);
-        _statistics.AddZeroCopyCompleted(copied);
+        _statistics.AddZeroCopyCompleted(copied, call.Bytes);
         ZeroCopyStatistics.AddReleaseTime(call.StartTimestamp);
         if (!copied)
         {
