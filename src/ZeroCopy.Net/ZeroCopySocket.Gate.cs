@@ -1,5 +1,8 @@
+using System;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using System.Threading.Tasks;
+using ZeroCopy.Net.Platform;
 
 namespace ZeroCopy.Net;
 
@@ -10,6 +13,38 @@ public sealed partial class ZeroCopySocket
     {
         SendFile,
         SendWithHeaders,
+    }
+
+    /// <summary>
+    /// Starts a send under the one-send gate, after the caller has checked its arguments: returns
+    /// a cancelled task for an already cancelled token, claims the gate, starts the platform send
+    /// (releasing the gate if starting it throws) and hands it to <see cref="CompleteGatedSend"/>.
+    /// </summary>
+    /// <remarks><paramref name="start"/> is a static lambda and <paramref name="state"/> a value tuple: nothing is allocated.</remarks>
+    private ValueTask<long> StartGatedSend<TState>(
+        TState state,
+        Func<SocketSender, TState, CancellationToken, ValueTask<long>> start,
+        CountedCall call,
+        CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Canceled(cancellationToken);
+        }
+
+        EnterSend();
+        ValueTask<long> send;
+        try
+        {
+            send = start(_sender, state, cancellationToken);
+        }
+        catch
+        {
+            ExitSend();
+            throw;
+        }
+
+        return CompleteGatedSend(send, call);
     }
 
     /// <summary>

@@ -44,24 +44,11 @@ public sealed partial class ZeroCopySocket
 
         FileRange.ValidateArguments(offset, count);
         ThrowIfNotStream();
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Canceled(cancellationToken);
-        }
-
-        EnterSend();
-        ValueTask<long> send;
-        try
-        {
-            send = _sender.SendFileAsync(path, offset, count, cancellationToken);
-        }
-        catch
-        {
-            ExitSend();
-            throw;
-        }
-
-        return CompleteGatedSend(send, CountedCall.SendFile);
+        return StartGatedSend(
+            (path, offset, count),
+            static (sender, a, ct) => sender.SendFileAsync(a.path, a.offset, a.count, ct),
+            CountedCall.SendFile,
+            cancellationToken);
     }
 
     /// <summary>
@@ -97,24 +84,11 @@ public sealed partial class ZeroCopySocket
 
         FileRange.ValidateArguments(offset, count);
         ThrowIfNotStream();
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Canceled(cancellationToken);
-        }
-
-        EnterSend();
-        ValueTask<long> send;
-        try
-        {
-            send = _sender.SendFileAsync(file, offset, count, cancellationToken);
-        }
-        catch
-        {
-            ExitSend();
-            throw;
-        }
-
-        return CompleteGatedSend(send, CountedCall.SendFile);
+        return StartGatedSend(
+            (file, offset, count),
+            static (sender, a, ct) => sender.SendFileAsync(a.file, a.offset, a.count, ct),
+            CountedCall.SendFile,
+            cancellationToken);
     }
 
     /// <summary>

@@ -75,24 +75,11 @@ public sealed partial class ZeroCopySocket
     {
         body = PrepareBody(body);
         ThrowIfNotStream();
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Canceled(cancellationToken);
-        }
-
-        EnterSend();
-        ValueTask<long> send;
-        try
-        {
-            send = _sender.SendWithHeadersAsync(headers, body, trailers, cancellationToken);
-        }
-        catch
-        {
-            ExitSend();
-            throw;
-        }
-
-        return CompleteGatedSend(send, CountedCall.SendWithHeaders);
+        return StartGatedSend(
+            (headers, body, trailers),
+            static (sender, a, ct) => sender.SendWithHeadersAsync(a.headers, a.body, a.trailers, ct),
+            CountedCall.SendWithHeaders,
+            cancellationToken);
     }
 
     /// <summary>Checks what can be checked without the file, and turns a stream into its handle.</summary>

@@ -146,24 +146,6 @@ public class AbiCheckTests
         return values;
     }
 
-
     private static (int Exit, string Stdout, string Stderr) Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} ran longer than 60 s.");
-        }
-
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+        => ExternalProcess.Run(file, args, TimeSpan.FromSeconds(60));
 }
