@@ -28,7 +28,8 @@ string mode = argsList.Count > 0 ? argsList[0] : "tcp";
 double seconds = Option("--seconds", 1.5);
 int rounds = (int)Option("--rounds", 3);
 long workingSet = (long)Option("--working-set-mib", 512) * 1024 * 1024;
-int[] sizes = { 8 * 1024, 16 * 1024, 32 * 1024, 64 * 1024 };
+int[] sizes = OptionList("--sizes", "8192,16384,32768,65536").Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+string[] paths = OptionList("--paths", "bcl,pinned");
 
 Console.WriteLine($"# mode={mode} seconds={seconds} rounds={rounds} working-set={workingSet >> 20} MiB cpus={Environment.ProcessorCount} os={System.Runtime.InteropServices.RuntimeInformation.OSDescription} runtime={Environment.Version}");
 Console.WriteLine("# transport size path round GBps");
@@ -58,7 +59,7 @@ foreach (int size in sizes)
     }
 
     // Warm-up (not reported): tiered JIT reaches optimised code, sockets and reactor exist.
-    foreach (string path in new[] { "bcl", "pinned" })
+    foreach (string path in paths)
     {
         double saved = seconds;
         seconds = 0.3;
@@ -70,7 +71,7 @@ foreach (int size in sizes)
 
     for (int round = 1; round <= rounds; round++)
     {
-        foreach (string path in new[] { "bcl", "pinned" })
+        foreach (string path in paths)
         {
             double gbps = mode == "udp"
                 ? await RunUdpAsync(path, size, IPAddress.Parse(argsList[1]), int.Parse(argsList[2], CultureInfo.InvariantCulture))
@@ -89,6 +90,11 @@ foreach (int size in sizes)
 {
     double[] bcl = results.Where(r => r.Size == size && r.Path == "bcl").Select(r => r.GBps).OrderBy(x => x).ToArray();
     double[] pinned = results.Where(r => r.Size == size && r.Path == "pinned").Select(r => r.GBps).OrderBy(x => x).ToArray();
+    if (bcl.Length == 0 || pinned.Length == 0)
+    {
+        continue; // one path only (--paths): nothing to compare
+    }
+
     Console.WriteLine(FormattableString.Invariant(
         $"| {mode} | {size / 1024} KiB | {bcl[0]:F2} / {Median(bcl):F2} / {bcl[^1]:F2} | {pinned[0]:F2} / {Median(pinned):F2} / {pinned[^1]:F2} | {Median(pinned) / Median(bcl):F2}x |"));
 }
@@ -99,6 +105,12 @@ double Option(string name, double fallback)
 {
     int i = argsList.IndexOf(name);
     return i >= 0 ? double.Parse(argsList[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+string[] OptionList(string name, string fallback)
+{
+    int i = argsList.IndexOf(name);
+    return (i >= 0 ? argsList[i + 1] : fallback).Split(',', StringSplitOptions.RemoveEmptyEntries);
 }
 
 static double Median(double[] sorted) => sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
