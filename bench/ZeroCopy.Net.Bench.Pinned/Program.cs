@@ -30,8 +30,9 @@ int rounds = (int)Option("--rounds", 3);
 long workingSet = (long)Option("--working-set-mib", 512) * 1024 * 1024;
 int[] sizes = OptionList("--sizes", "8192,16384,32768,65536").Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
 string[] paths = OptionList("--paths", "bcl,pinned");
+int? threshold = argsList.Contains("--threshold") ? (int)Option("--threshold", 0) : null; // default: the library's
 
-Console.WriteLine($"# mode={mode} seconds={seconds} rounds={rounds} working-set={workingSet >> 20} MiB cpus={Environment.ProcessorCount} os={System.Runtime.InteropServices.RuntimeInformation.OSDescription} runtime={Environment.Version}");
+Console.WriteLine($"# mode={mode} threshold={(threshold?.ToString(CultureInfo.InvariantCulture) ?? "default")} seconds={seconds} rounds={rounds} working-set={workingSet >> 20} MiB cpus={Environment.ProcessorCount} os={System.Runtime.InteropServices.RuntimeInformation.OSDescription} runtime={Environment.Version}");
 Console.WriteLine("# transport size path round GBps");
 
 var results = new List<(string Transport, int Size, string Path, double GBps)>();
@@ -182,8 +183,15 @@ async Task<double> MeasureAsync(Socket socket, string path, int size)
     }
     else
     {
-        // Default options: the measured threshold and the COPIED adaptation are what users get.
-        await using var zc = new ZeroCopySocket(socket, new ZeroCopySocketOptions { BufferPool = pool });
+        // Default options: the measured threshold and the COPIED adaptation are what users get
+        // (--threshold overrides the threshold, to measure the crossover).
+        var options = new ZeroCopySocketOptions { BufferPool = pool };
+        if (threshold is int t)
+        {
+            options.PinnedZeroCopyThreshold = t;
+        }
+
+        await using var zc = new ZeroCopySocket(socket, options);
         while (watch.ElapsedTicks < deadline)
         {
             for (int i = 0; i < 64; i++)

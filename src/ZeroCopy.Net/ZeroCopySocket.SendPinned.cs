@@ -195,6 +195,13 @@ public sealed partial class ZeroCopySocket
             throw;
         }
 
+        if (send.IsCompletedSuccessfully)
+        {
+            // The usual case: the send finished synchronously; no async wrapper to run.
+            ExitSend();
+            return default;
+        }
+
         return CompletePinnedAsync(send);
     }
 

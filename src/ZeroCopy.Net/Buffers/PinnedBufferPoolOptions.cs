@@ -7,7 +7,7 @@ public sealed class PinnedBufferPoolOptions
 {
     /// <summary>
     /// The most native memory the pool maps, in bytes, over all size classes (rounded down to whole
-    /// 1 MiB slabs, at least one). Rented, in-flight and free buffers all count; quarantined buffers
+    /// 2 MiB slabs, at least one). Rented, in-flight and free buffers all count; quarantined buffers
     /// were given back to the OS and do not. Default 64 MiB.
     /// </summary>
     public long MaxTotalBytes { get; set; } = 64L * 1024 * 1024;

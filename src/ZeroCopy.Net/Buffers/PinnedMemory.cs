@@ -17,10 +17,22 @@ namespace ZeroCopy.Net.Buffers;
 /// process can write them again. Slabs are mapped whole, and a quarantined segment of a slab is
 /// unmapped alone (munmap of any page-aligned sub-range is allowed).
 /// Off Linux there is no MSG_ZEROCOPY, so nothing is ever quarantined there.
+/// <para>Why huge pages: a server rotates through a large working set of buffers, so every send
+/// touches pages that are cold in the TLB, twice: when the program fills the buffer, and when the
+/// kernel pins its pages for MSG_ZEROCOPY (get_user_pages walks the page table once per 4 KiB
+/// page) or copies them. Measured on the veth rig (docs/benchmarks.md), backing the same 512 MiB
+/// working set with 2 MiB transparent huge pages raised raw-C MSG_ZEROCOPY from 10.3 to 13.7 GB/s
+/// and a plain copying send from 5.8 to 9.3 GB/s at 64 KiB. So a slab is one huge page: mapped
+/// 2 MiB-aligned and marked MADV_HUGEPAGE (which takes effect where the kernel's THP mode is
+/// "madvise" or "always"; elsewhere the slab is simply 4 KiB pages). Quarantining one buffer of a
+/// slab unmaps that sub-range; the kernel splits the huge page, which is allowed and rare.</para>
 /// </remarks>
 internal static unsafe class PinnedMemory
 {
     public const int PageSize = 4096;
+
+    /// <summary>The x86-64 and arm64 (4 KiB granule) PMD size: the transparent huge page.</summary>
+    public const int HugePageSize = 2 * 1024 * 1024;
 
     private static readonly bool s_useMmap = RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && IntPtr.Size == 8;
 
@@ -29,8 +41,7 @@ internal static unsafe class PinnedMemory
     {
         if (s_useMmap)
         {
-            void* p = mmap(null, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            return (nint)p == MAP_FAILED ? null : (byte*)p;
+            return MapHugeAligned(length);
         }
 
 #if NETSTANDARD2_0
@@ -58,6 +69,39 @@ internal static unsafe class PinnedMemory
             return null;
         }
 #endif
+    }
+
+    /// <summary>
+    /// Maps <paramref name="length"/> bytes aligned to <see cref="HugePageSize"/> and asks for huge
+    /// pages. mmap only promises page alignment, so map one huge page more and unmap the unaligned
+    /// head and tail.
+    /// </summary>
+    private static byte* MapHugeAligned(nuint length)
+    {
+        nuint padded = length + HugePageSize;
+        void* p = mmap(null, padded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if ((nint)p == MAP_FAILED)
+        {
+            return null;
+        }
+
+        nuint start = (nuint)p;
+        nuint aligned = (start + HugePageSize - 1) & ~(nuint)(HugePageSize - 1);
+        nuint head = aligned - start;
+        nuint tail = padded - head - length;
+        if (head != 0)
+        {
+            _ = munmap(p, head);
+        }
+
+        if (tail != 0)
+        {
+            _ = munmap((void*)(aligned + length), tail);
+        }
+
+        // Advice only: a kernel without THP keeps 4 KiB pages and the slab works the same.
+        _ = madvise((void*)aligned, length, MADV_HUGEPAGE);
+        return (byte*)aligned;
     }
 
     /// <summary>Frees a block from <see cref="Allocate"/>.</summary>

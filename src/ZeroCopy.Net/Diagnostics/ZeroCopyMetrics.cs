@@ -105,6 +105,9 @@ internal static class ZeroCopyMetrics
 
     public static void RecordFallback(string reason) => s_fallbacks.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
+    /// <summary>Whether anyone listens to zerocopy.release.duration (sends skip the clock read otherwise).</summary>
+    public static bool ReleaseTimeEnabled => s_releaseTime.Enabled;
+
     public static void RecordReleaseTime(double seconds) => s_releaseTime.Record(seconds);
 
     public static void AddBytesInFlight(long delta) => Interlocked.Add(ref s_bytesInFlight, delta);

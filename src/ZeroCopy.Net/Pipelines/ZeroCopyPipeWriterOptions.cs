@@ -10,7 +10,7 @@ public sealed class ZeroCopyPipeWriterOptions
 
     /// <summary>
     /// The smallest pinned buffer the writer rents for <see cref="System.IO.Pipelines.PipeWriter.GetMemory(int)"/>,
-    /// 1 to <see cref="PinnedBufferPool.MaxBufferSize"/> (rounded up to the pool's size classes: 4, 16, 64, 256 KiB).
+    /// 1 to <see cref="PinnedBufferPool.MaxBufferSize"/> (rounded up to the pool's size classes: powers of two from 4 KiB to 256 KiB).
     /// Larger segments mean fewer iovecs per flush; each unflushed or in-flight segment holds its whole buffer.
     /// </summary>
     public int MinimumSegmentSize { get; set; } = DefaultMinimumSegmentSize;

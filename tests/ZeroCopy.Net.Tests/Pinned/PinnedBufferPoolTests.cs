@@ -12,11 +12,14 @@ namespace ZeroCopy.Net.Tests.Pinned;
 
 public class PinnedBufferPoolTests
 {
+    // Buffers of the largest class in one slab (8 with 2 MiB slabs).
+    private const int LargestPerSlab = PinnedBufferPool.SlabBytes / PinnedBufferPool.MaxBufferSize;
+
     [Fact]
     public void BuffersArePageAlignedAndSizedByClass()
     {
         using var pool = new PinnedBufferPool();
-        foreach ((int asked, int expected) in new[] { (0, 4096), (1, 4096), (4096, 4096), (4097, 16384), (65536, 65536), (70000, 262144), (262144, 262144) })
+        foreach ((int asked, int expected) in new[] { (0, 4096), (1, 4096), (4096, 4096), (4097, 8192), (8193, 16384), (32768, 32768), (32769, 65536), (65536, 65536), (70000, 131072), (131073, 262144), (262144, 262144) })
         {
             using PinnedBuffer buffer = pool.Rent(asked);
             Assert.Equal(expected, buffer.Capacity);
@@ -59,8 +62,8 @@ public class PinnedBufferPoolTests
         Assert.Throws<ObjectDisposedException>(() => copy.Memory);
         first.Dispose(); // twice: nothing happens
 
-        // The slab holds 4 buffers of this class; rent them all: one of them is the same memory again.
-        var again = Enumerable.Range(0, 4).Select(_ => pool.Rent(PinnedBufferPool.MaxBufferSize)).ToArray();
+        // The slab holds LargestPerSlab buffers of this class; rent them all: one of them is the same memory again.
+        var again = Enumerable.Range(0, LargestPerSlab).Select(_ => pool.Rent(PinnedBufferPool.MaxBufferSize)).ToArray();
         Assert.Contains(again, b => b.Segment == copy.Segment);
         Assert.Throws<ObjectDisposedException>(() => copy.Span.Length); // the old handle does not own the new rental
         Assert.All(again, b => Assert.True(b.IsOwned));
@@ -70,14 +73,14 @@ public class PinnedBufferPoolTests
         }
 
         Assert.Equal(0, pool.RentedBuffers);
-        Assert.Equal(4, pool.FreeBuffers);
+        Assert.Equal(LargestPerSlab, pool.FreeBuffers);
     }
 
     [Fact]
     public async Task ExhaustedPoolThrowsOnRentAndWaitsOnRentAsync()
     {
         using var pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = PinnedBufferPool.SlabBytes });
-        var all = Enumerable.Range(0, 4).Select(_ => pool.Rent(PinnedBufferPool.MaxBufferSize)).ToArray();
+        var all = Enumerable.Range(0, LargestPerSlab).Select(_ => pool.Rent(PinnedBufferPool.MaxBufferSize)).ToArray();
         Assert.Throws<InsufficientMemoryException>(() => pool.Rent(PinnedBufferPool.MaxBufferSize));
         Task<PinnedBuffer> waiting = pool.RentAsync(PinnedBufferPool.MaxBufferSize).AsTask();
         await Task.Delay(50);
@@ -96,7 +99,7 @@ public class PinnedBufferPoolTests
     public async Task RentAsyncIsCancellable()
     {
         using var pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = PinnedBufferPool.SlabBytes });
-        var all = Enumerable.Range(0, 4).Select(_ => pool.Rent(PinnedBufferPool.MaxBufferSize)).ToArray();
+        var all = Enumerable.Range(0, LargestPerSlab).Select(_ => pool.Rent(PinnedBufferPool.MaxBufferSize)).ToArray();
         using var cts = new CancellationTokenSource(50);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pool.RentAsync(PinnedBufferPool.MaxBufferSize, cts.Token));
         foreach (PinnedBuffer b in all)
@@ -112,7 +115,7 @@ public class PinnedBufferPoolTests
         PinnedBuffer big = pool.Rent(65536); // the only slab goes to the 64 KiB class
         PinnedBuffer small = pool.Rent(100);  // no 4 KiB slab can be mapped: a free 64 KiB buffer is lent
         Assert.Equal(65536, small.Capacity);
-        var rest = Enumerable.Range(0, 14).Select(_ => pool.Rent(1)).ToArray();
+        var rest = Enumerable.Range(0, (PinnedBufferPool.SlabBytes / 65536) - 2).Select(_ => pool.Rent(1)).ToArray();
         Assert.Throws<InsufficientMemoryException>(() => pool.Rent(1));
 
         // No 256 KiB buffer exists, and none ever will: RentAsync says so instead of waiting forever.
@@ -124,7 +127,7 @@ public class PinnedBufferPoolTests
             b.Dispose();
         }
 
-        Assert.Equal(16, pool.FreeBuffers);
+        Assert.Equal(PinnedBufferPool.SlabBytes / 65536, pool.FreeBuffers);
     }
 
     [Fact]

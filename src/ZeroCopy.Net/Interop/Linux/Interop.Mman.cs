@@ -12,12 +12,20 @@ internal static partial class Interop
         internal const int MAP_PRIVATE = 0x02;
         internal const int MAP_ANONYMOUS = 0x20;
 
+        // MADV_HUGEPAGE: back the range with transparent huge pages where the kernel's THP mode is
+        // "madvise" or "always"; ignored where it is "never", EINVAL where THP is compiled out.
+        internal const int MADV_HUGEPAGE = 14;
+
         /// <summary>MAP_FAILED, ((void *) -1).</summary>
         internal static readonly nint MAP_FAILED = -1;
 
         // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
         [DllImport(Libraries.Libc, SetLastError = true)]
         internal static extern unsafe void* mmap(void* addr, nuint length, int prot, int flags, int fd, long offset);
+
+        // int madvise(void *addr, size_t length, int advice);
+        [DllImport(Libraries.Libc, SetLastError = true)]
+        internal static extern unsafe int madvise(void* addr, nuint length, int advice);
 
         // int munmap(void *addr, size_t length);
         [DllImport(Libraries.Libc, SetLastError = true)]

@@ -29,7 +29,7 @@ namespace ZeroCopy.Net.Platform.Linux;
 /// the sending thread, every few sends and while waiting for room; and the reactor, through a
 /// <em>one-shot</em> EPOLLERR registration. A completion per send would otherwise wake the reactor
 /// thread once per send, and on a small machine that cost all of zero-copy's gain. So when the
-/// reactor's one-shot event finds the sender still busy (a send within the last 2 ms) it does not
+/// reactor's one-shot event finds the sender still busy (a send ran since the last look) it does not
 /// re-arm: a 1 ms timer polls (drains) until the sender has gone idle, then re-arms, and from then
 /// on the reactor drains as completions arrive, so buffers come back without help. A send that
 /// waits for room or for writability arms it at once. Each completion releases its sends exactly
@@ -68,12 +68,12 @@ internal sealed partial class LinuxSocketSender
     private Timer? _idleTimer;
     private int _idleTimerScheduled;
 
-    // Written by the sender on every pinned send, read by the reactor and the idle timer.
+    // Written by the sender on every pinned send (one at a time), read by the reactor and the idle
+    // timer: a count, not a clock, because reading the clock on every send costs more than the
+    // check it serves. The reader keeps the count it saw last under _armLock.
     private volatile bool _senderActive;
-    private long _lastSendExit;
-
-    // A sender counts as active for this long after its last send returned.
-    private static readonly long s_activeWindow = System.Diagnostics.Stopwatch.Frequency / 500; // 2 ms
+    private int _pinnedSendsEnded;
+    private int _pinnedSendsObserved;
 
     private ZeroCopyCapabilities PinnedCapabilities
     {
@@ -99,107 +99,174 @@ internal sealed partial class LinuxSocketSender
             throw;
         }
 
-        return SendPinnedCoreAsync(batch, state, cancellationToken);
-    }
-
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-#endif
-    private async ValueTask SendPinnedCoreAsync(PinnedSendBatch batch, ZeroCopyState state, CancellationToken cancellationToken)
-    {
+        // The common case ends here, synchronously and without an async state machine: one
+        // non-blocking sendmsg took every byte (the BCL's SocketAsyncContext tries the same way
+        // first). Only a send that must wait (room, writability) or resume goes async.
         _senderActive = true;
         bool addedSocketRef = false;
+        bool handedOff = false;
         try
         {
             addedSocketRef = AcquireSocket();
-            long total = batch.TotalLength;
-            bool isStream = _socket.SocketType == SocketType.Stream;
-            if (total == 0 && isStream)
+            PinnedProgress progress = BeginPinned(batch, state);
+            if (progress.Total == 0 && progress.IsStream)
             {
                 _statistics.AddPinnedSendCall();
-                return;
+                return default;
             }
 
-            PinnedCopyReason reason = PinnedCopyReason.BelowThreshold;
-            bool zeroCopy = false;
-            if (!state.Enabled)
+            bool needsRoom = progress.ZeroCopy && Volatile.Read(ref state.BytesInFlight) + progress.Total > state.MaxBytesInFlight;
+            if (needsRoom || cancellationToken.IsCancellationRequested || _disposing)
             {
-                reason = PinnedCopyReason.ZeroCopyOff;
-            }
-            else if (total > 0 && total >= state.Threshold)
-            {
-                zeroCopy = true;
-                if (Volatile.Read(ref state.BytesInFlight) + total > state.MaxBytesInFlight)
-                {
-                    await WaitForRoomAsync(state, total, cancellationToken).ConfigureAwait(false);
-                }
+                handedOff = true;
+                return SendPinnedRestAsync(batch, state, progress, needsRoom, waitEpoch: null, addedSocketRef, cancellationToken);
             }
 
-            long sent = 0;
-            do
+            int epoch = _writable.Epoch;
+            PinnedStep step = SendPinnedStep(batch, state, ref progress);
+            if (step == PinnedStep.Done)
+            {
+                _statistics.AddPinnedSendCall();
+                return default;
+            }
+
+            handedOff = true;
+            return SendPinnedRestAsync(batch, state, progress, needsRoom: false, step == PinnedStep.WaitWritable ? epoch : null, addedSocketRef, cancellationToken);
+        }
+        catch (Exception e) when (!handedOff)
+        {
+            // Reported through the returned task, as an async method would.
+            return new ValueTask(Task.FromException(e));
+        }
+        finally
+        {
+            if (!handedOff)
+            {
+                EndPinned(batch, addedSocketRef);
+            }
+        }
+    }
+
+    /// <summary>The rest of a pinned send that could not finish in one non-blocking attempt: waits for room or writability, then sends what is left.</summary>
+#if !NETSTANDARD2_0
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+#endif
+    private async ValueTask SendPinnedRestAsync(PinnedSendBatch batch, ZeroCopyState state, PinnedProgress progress, bool needsRoom, int? waitEpoch, bool addedSocketRef, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (needsRoom)
+            {
+                await WaitForRoomAsync(state, progress.Total, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (waitEpoch is int firstEpoch)
+            {
+                await WaitWritableAsync(firstEpoch, cancellationToken).ConfigureAwait(false);
+            }
+
+            while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (_disposing)
                 {
-                    throw ThrowHelper.SocketDisposedDuringSend(sent, total);
+                    throw ThrowHelper.SocketDisposedDuringSend(progress.Sent, progress.Total);
                 }
 
                 int epoch = _writable.Epoch;
-                long n;
-                Errno errno;
-                if (zeroCopy)
+                switch (SendPinnedStep(batch, state, ref progress))
                 {
-                    n = TrySendZeroCopy(batch, state, sent, total - sent, out errno);
-                }
-                else
-                {
-                    n = TrySendMsg(batch, sent, MSG_DONTWAIT | MSG_NOSIGNAL, out errno);
-                    if (n >= 0)
-                    {
-                        _statistics.AddPinnedCopied(n, reason);
-                    }
-                }
-
-                if (n >= 0)
-                {
-                    sent += n;
-                    if (!isStream)
-                    {
-                        break; // a datagram goes out whole or not at all
-                    }
-
-                    continue;
-                }
-
-                switch (errno)
-                {
-                    case Errno.EAGAIN:
+                    case PinnedStep.Done:
+                        _statistics.AddPinnedSendCall();
+                        return;
+                    case PinnedStep.WaitWritable:
                         await WaitWritableAsync(epoch, cancellationToken).ConfigureAwait(false);
                         break;
-                    case Errno.EINTR:
-                        break;
-                    case Errno.ENOBUFS when zeroCopy:
-                        // optmem_max or RLIMIT_MEMLOCK: the kernel would not pin more. Copy these
-                        // bytes instead of failing; the next call tries zero-copy again.
-                        _statistics.AddNoBufsFallback();
-                        zeroCopy = false;
-                        reason = PinnedCopyReason.NoBufs;
-                        break;
                     default:
-                        throw LinuxErrors.Socket(errno, "sendmsg");
+                        break; // Retry at once (EINTR, ENOBUFS fallback, partial stream send)
                 }
             }
-            while (sent < total);
-
-            _statistics.AddPinnedSendCall();
         }
         finally
         {
-            ReleaseSocket(addedSocketRef);
-            batch.Release();
-            Volatile.Write(ref _lastSendExit, System.Diagnostics.Stopwatch.GetTimestamp());
-            _senderActive = false;
+            EndPinned(batch, addedSocketRef);
         }
+    }
+
+    /// <summary>How a pinned send goes out: MSG_ZEROCOPY at or above the threshold while the socket has it, else a counted copy.</summary>
+    private PinnedProgress BeginPinned(PinnedSendBatch batch, ZeroCopyState state)
+    {
+        long total = batch.TotalLength;
+        var progress = new PinnedProgress
+        {
+            Total = total,
+            IsStream = _socket.SocketType == SocketType.Stream,
+            Reason = PinnedCopyReason.BelowThreshold,
+        };
+
+        if (!state.Enabled)
+        {
+            progress.Reason = PinnedCopyReason.ZeroCopyOff;
+        }
+        else if (total > 0 && total >= state.Threshold)
+        {
+            progress.ZeroCopy = true;
+        }
+
+        return progress;
+    }
+
+    /// <summary>One non-blocking sendmsg of what is left; throws on an error that ends the send.</summary>
+    private PinnedStep SendPinnedStep(PinnedSendBatch batch, ZeroCopyState state, ref PinnedProgress progress)
+    {
+        long n;
+        Errno errno;
+        if (progress.ZeroCopy)
+        {
+            n = TrySendZeroCopy(batch, state, progress.Sent, progress.Total - progress.Sent, out errno);
+        }
+        else
+        {
+            n = TrySendMsg(batch, progress.Sent, MSG_DONTWAIT | MSG_NOSIGNAL, out errno);
+            if (n >= 0)
+            {
+                _statistics.AddPinnedCopied(n, progress.Reason);
+            }
+        }
+
+        if (n >= 0)
+        {
+            progress.Sent += n;
+
+            // A datagram goes out whole or not at all; a stream send may take part of the bytes.
+            return !progress.IsStream || progress.Sent >= progress.Total ? PinnedStep.Done : PinnedStep.Retry;
+        }
+
+        switch (errno)
+        {
+            case Errno.EAGAIN:
+                return PinnedStep.WaitWritable;
+            case Errno.EINTR:
+                return PinnedStep.Retry;
+            case Errno.ENOBUFS when progress.ZeroCopy:
+                // optmem_max or RLIMIT_MEMLOCK: the kernel would not pin more. Copy these
+                // bytes instead of failing; the next call tries zero-copy again.
+                _statistics.AddNoBufsFallback();
+                progress.ZeroCopy = false;
+                progress.Reason = PinnedCopyReason.NoBufs;
+                return PinnedStep.Retry;
+            default:
+                throw LinuxErrors.Socket(errno, "sendmsg");
+        }
+    }
+
+    /// <summary>Every exit of a pinned send: the socket's handle, the sender's hold on the batch, and the idle detection's send count.</summary>
+    private void EndPinned(PinnedSendBatch batch, bool addedSocketRef)
+    {
+        ReleaseSocket(addedSocketRef);
+        batch.Release();
+        Volatile.Write(ref _pinnedSendsEnded, _pinnedSendsEnded + 1);
+        _senderActive = false;
     }
 
     /// <summary>One sendmsg(MSG_ZEROCOPY): recorded in the tracker before the call, taken back if it fails.</summary>
@@ -478,8 +545,14 @@ internal sealed partial class LinuxSocketSender
         _armed = true;
     }
 
-    private bool SenderRecentlyActive =>
-        _senderActive || System.Diagnostics.Stopwatch.GetTimestamp() - Volatile.Read(ref _lastSendExit) < s_activeWindow;
+    /// <summary>Under _armLock: whether a send is running or ended since the last look (the idle timer looks every millisecond).</summary>
+    private bool SenderRecentlyActiveLocked()
+    {
+        int ended = Volatile.Read(ref _pinnedSendsEnded);
+        bool active = _senderActive || ended != _pinnedSendsObserved;
+        _pinnedSendsObserved = ended;
+        return active;
+    }
 
     /// <summary>After a drain by the reactor or the idle timer: hand completions back to the reactor when the sender is idle, else poll again soon.</summary>
     private void RearmOrDefer(ZeroCopyState state)
@@ -497,7 +570,7 @@ internal sealed partial class LinuxSocketSender
                 outstanding = state.Tracker.Outstanding;
             }
 
-            if (_wantWrite || outstanding == 0 || !SenderRecentlyActive)
+            if (_wantWrite || outstanding == 0 || !SenderRecentlyActiveLocked())
             {
                 ArmLocked();
                 return;
@@ -594,6 +667,24 @@ internal sealed partial class LinuxSocketSender
         }
     }
 
+    /// <summary>What one step of a pinned send asks for next.</summary>
+    private enum PinnedStep
+    {
+        Done,
+        Retry,
+        WaitWritable,
+    }
+
+    /// <summary>Where a pinned send stands between attempts.</summary>
+    private struct PinnedProgress
+    {
+        public long Sent;
+        public long Total;
+        public bool IsStream;
+        public bool ZeroCopy;
+        public PinnedCopyReason Reason;
+    }
+
     /// <summary>One sendmsg(MSG_ZEROCOPY) call waiting for its completion.</summary>
     private readonly struct ZeroCopyCall
     {
@@ -601,14 +692,14 @@ internal sealed partial class LinuxSocketSender
         {
             Batch = batch;
             Bytes = bytes;
-            StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+            StartTimestamp = ZeroCopyStatistics.ReleaseTimeStart();
         }
 
         public PinnedSendBatch Batch { get; }
 
         public long Bytes { get; }
 
-        /// <summary>When the send was issued (Stopwatch ticks), for the send-to-release histogram.</summary>
+        /// <summary>When the send was issued (Stopwatch ticks), for the send-to-release histogram; 0 when nobody listens.</summary>
         public long StartTimestamp { get; }
     }
 
