@@ -6,7 +6,9 @@
 # end's nftables `netdev` egress hook. UDP sent there with UDP_SEGMENT is pinned, handed to the
 # device path and dropped, never copied: sender-bound zero-copy. Then runs the same harness on
 # loopback TCP (where the kernel always copies) inside the same namespace. No packet leaves the
-# namespace. Run as root. Usage: bench/zerocopy-veth/run.sh [--seconds S] [--rounds N]
+# namespace. Then the same workload in plain C (raw_udp.c, built here with gcc), on 4 KiB pages and
+# on huge pages: the ceiling, measured in the same run. Run as root.
+# Usage: bench/zerocopy-veth/run.sh [--seconds S] [--rounds N] [other harness options, e.g. --threshold 0]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -41,11 +43,28 @@ table netdev zcbench {
 }
 NFT
 
+SECS=1.5
+ROUNDS=3
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[$i]}" in
+    --seconds) SECS=${args[$((i + 1))]} ;;
+    --rounds) ROUNDS=${args[$((i + 1))]} ;;
+  esac
+done
+
 dotnet build bench/ZeroCopy.Net.Bench.Pinned -c Release -v q -nologo >/dev/null
 DLL=bench/ZeroCopy.Net.Bench.Pinned/bin/Release/net10.0/ZeroCopy.Net.Bench.Pinned.dll
+RAW=$(mktemp -d)/raw_udp
+gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$RAW" bench/zerocopy-veth/raw_udp.c
+
+echo "# machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), THP $(cat /sys/kernel/mm/transparent_hugepage/enabled), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "## veth rig: UDP, UDP_SEGMENT=1400, dropped at zc0 egress"
 ip netns exec "$NS" dotnet "$DLL" udp "$DST" "$PORT" "$@"
+echo "## raw C on the same rig (the ceiling): 4 KiB pages, then huge pages"
+ip netns exec "$NS" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 0
+ip netns exec "$NS" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 1
 echo "## loopback TCP"
 ip netns exec "$NS" dotnet "$DLL" tcp "$@"
 echo "## drop counters (every packet must have been dropped at the hook, none sent on)"

@@ -49,6 +49,19 @@ internal readonly struct PieceList
             return total;
         }
     }
+
+    /// <summary>Copies every piece, in order, into <paramref name="destination"/> from <paramref name="at"/>; returns the index after the last byte.</summary>
+    public int CopyTo(byte[] destination, int at)
+    {
+        for (int i = 0; i < Count; i++)
+        {
+            ReadOnlySpan<byte> piece = this[i].Span;
+            piece.CopyTo(destination.AsSpan(at));
+            at += piece.Length;
+        }
+
+        return at;
+    }
 }
 
 /// <summary>

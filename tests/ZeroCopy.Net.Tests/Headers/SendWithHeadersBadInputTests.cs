@@ -38,6 +38,15 @@ public class SendWithHeadersBadInputTests
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(file.Path, 10, 991)));
         await Assert.ThrowsAsync<FileNotFoundException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(file.Path + ".missing")));
         await Assert.ThrowsAnyAsync<UnauthorizedAccessException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(Path.GetTempPath())));
+        using (SafeFileHandle open = File.OpenHandle(file.Path))
+        {
+            // A handle with the count given takes the small-body path that skips statx: the window is
+            // still checked, by the short read, before anything is sent.
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(open, 10, 991)));
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(open, 1001, 1)));
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(open, 1000, 1)));
+        }
+
         SafeFileHandle closed = File.OpenHandle(file.Path);
         closed.Dispose();
         await Assert.ThrowsAsync<ArgumentException>(async () => await zc.SendWithHeadersAsync(Header, SendBody.FromFile(closed)));

@@ -15,6 +15,7 @@ public class SendWithHeadersLoopbackTests
     {
         Path,
         HandleWithTrailer,
+        HandleWithCount,
         FileStream,
         Memory,
     }
@@ -74,6 +75,7 @@ public class SendWithHeadersLoopbackTests
                 {
                     Body.Path => await zc.SendWithHeadersAsync(header, SendBody.FromFile(file.Path)),
                     Body.HandleWithTrailer => await zc.SendWithHeadersAsync(header, SendBody.FromFile(handle), trailer),
+                    Body.HandleWithCount => await zc.SendWithHeadersAsync(header, SendBody.FromFile(handle, 0, size)),
                     Body.FileStream => await zc.SendWithHeadersAsync(header, SendBody.FromFile(stream)),
                     _ => await zc.SendWithHeadersAsync(header, SendBody.FromMemory(bodyBytes)),
                 };

@@ -39,10 +39,13 @@ public class StraceProofTests
         int corkOff = trailer.FindIndex(l => l.Contains("TCP_CORK, [0]", StringComparison.Ordinal));
         Assert.True(corkOn >= 0 && corkOn < sendfile && sendfile < trailerSend && trailerSend < corkOff, Dump("large-trailer", trailer));
 
-        // A 1 KiB file: one pread and one sendmsg with header and body in one iovec; no sendfile, no MSG_MORE.
+        // A 1 KiB file: one pread straight into the response array after the header, and one sendmsg
+        // of that array (one iovec of header + body); no sendfile, no MSG_MORE.
         List<string> small = sections["small"];
         string smallSend = Assert.Single(small, l => l.Contains("sendmsg(", StringComparison.Ordinal));
-        Assert.Contains("msg_iovlen=2", smallSend, StringComparison.Ordinal);
+        Assert.Contains("msg_iovlen=1", smallSend, StringComparison.Ordinal);
+        Assert.Contains("iov_len=1224", smallSend, StringComparison.Ordinal);
+        Assert.Single(small, l => l.Contains("pread64(", StringComparison.Ordinal));
         Assert.DoesNotContain("MSG_MORE", smallSend, StringComparison.Ordinal);
         Assert.DoesNotContain(small, l => l.Contains("sendfile(", StringComparison.Ordinal));
 

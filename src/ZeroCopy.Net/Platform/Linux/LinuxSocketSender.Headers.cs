@@ -25,8 +25,9 @@ namespace ZeroCopy.Net.Platform.Linux;
 /// splice flag SPLICE_F_MORE is not reachable through sendfile), so its last chunk is always pushed.
 /// Without trailers that is exactly right and MSG_MORE on the header suffices (2 syscalls); with
 /// trailers the pushed chunk would leave as a short segment before them, so TCP_CORK holds it.</para>
-/// <para>Small file bodies and memory bodies go in the same sendmsg as the headers and trailers: one
-/// syscall for the whole response. Every exit pushes what MSG_MORE held back: TCP_NODELAY is set on
+/// <para>Small file bodies are read into one array with the headers and trailers and sent with one
+/// sendmsg (LinuxSocketSender.SmallBody.cs); memory bodies go in the same sendmsg as the headers and
+/// trailers, as iovec entries: one syscall for the whole response. Every exit pushes what MSG_MORE held back: TCP_NODELAY is set on
 /// the socket once (see <see cref="TailPushMode"/>), and a failed send re-asserts it, which makes the
 /// kernel push pending frames.</para>
 /// </remarks>
@@ -37,20 +38,87 @@ internal sealed partial class LinuxSocketSender
     private iovec[]? _iovecScratch;
     private bool _noDelaySet;
 
+    public override ValueTask<long> SendWithHeadersAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
+        => body.Kind == SendBodyKind.FileHandle && body.Count is long count && IsSmallBodyResponse(headers, count, trailers)
+            ? SendSmallFileHandleResponse(headers, body.Handle, body.Offset, (int)count, trailers, cancellationToken)
+            : SendWithHeadersCoreAsync(headers, body, trailers, cancellationToken);
+
+    /// <summary>
+    /// A small file body from a handle, with the count given: no statx, no async state machine
+    /// when the socket takes the response at once (the common case of a static-file server that
+    /// keeps its files open and knows their lengths).
+    /// </summary>
+    private ValueTask<long> SendSmallFileHandleResponse(PieceList headers, SafeFileHandle file, long offset, int count, PieceList trailers, CancellationToken cancellationToken)
+    {
+        bool addedSocketRef = false;
+        bool addedFileRef = false;
+        ValueTask<long> send;
+        try
+        {
+            addedSocketRef = AcquireSocket();
+            EnsureTailPushMode();
+
+            // Keeps the descriptor from being closed (and its number reused) while pread reads it;
+            // the body is in memory once SendSmallFileResponse returns, so the file is let go then.
+            file.DangerousAddRef(ref addedFileRef);
+            send = SendSmallFileResponse(headers, (int)file.DangerousGetHandle(), offset, count, trailers, windowChecked: false, null, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            ReleaseSocket(addedSocketRef);
+            return new ValueTask<long>(Task.FromException<long>(e));
+        }
+        finally
+        {
+            if (addedFileRef)
+            {
+                file.DangerousRelease();
+            }
+        }
+
+        if (send.IsCompleted)
+        {
+            ReleaseSocket(addedSocketRef);
+            return send;
+        }
+
+        return ReleaseSocketWhenDoneAsync(send, addedSocketRef);
+    }
+
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
-    public override async ValueTask<long> SendWithHeadersAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
+    private async ValueTask<long> ReleaseSocketWhenDoneAsync(ValueTask<long> send, bool addedSocketRef)
+    {
+        try
+        {
+            return await send.ConfigureAwait(false);
+        }
+        finally
+        {
+            ReleaseSocket(addedSocketRef);
+        }
+    }
+
+    /// <summary>Sets TCP_NODELAY once per socket when that is the tail-push mode (see <see cref="TailPushMode"/>).</summary>
+    private void EnsureTailPushMode()
+    {
+        if (HeaderSendTuning.TailPush == TailPushMode.NoDelayOnce && !_noDelaySet)
+        {
+            SetTcpOption(TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)");
+            _noDelaySet = true;
+        }
+    }
+
+#if !NETSTANDARD2_0
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private async ValueTask<long> SendWithHeadersCoreAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
     {
         bool addedSocketRef = AcquireSocket();
         try
         {
-            if (HeaderSendTuning.TailPush == TailPushMode.NoDelayOnce && !_noDelaySet)
-            {
-                SetTcpOption(TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)");
-                _noDelaySet = true;
-            }
-
+            EnsureTailPushMode();
             switch (body.Kind)
             {
                 case SendBodyKind.FilePath:
@@ -108,9 +176,16 @@ internal sealed partial class LinuxSocketSender
     }
 
     private ValueTask<long> SendFileBodyCoreAsync(PieceList headers, int fileFd, long offset, long toSend, PieceList trailers, CancellationToken cancellationToken)
-        => toSend <= HeaderSendTuning.SmallFileThreshold
-            ? SendSmallFileBodyAsync(headers, fileFd, offset, (int)toSend, trailers, cancellationToken)
-            : SendLargeFileBodyAsync(headers, fileFd, offset, toSend, trailers, cancellationToken);
+    {
+        if (toSend > HeaderSendTuning.SmallFileThreshold)
+        {
+            return SendLargeFileBodyAsync(headers, fileFd, offset, toSend, trailers, cancellationToken);
+        }
+
+        return IsSmallBodyResponse(headers, toSend, trailers)
+            ? SendSmallFileResponse(headers, fileFd, offset, (int)toSend, trailers, windowChecked: true, null, cancellationToken)
+            : SendSmallFileBodyAsync(headers, fileFd, offset, (int)toSend, trailers, cancellationToken);
+    }
 
     /// <summary>Reads a small body into a pooled buffer and sends header, body and trailer in one sendmsg.</summary>
 #if !NETSTANDARD2_0
@@ -168,20 +243,26 @@ internal sealed partial class LinuxSocketSender
         }
         catch
         {
-            // Never leave the socket corked, nor bytes held back by MSG_MORE: the caller will most
-            // likely close the connection, and the peer should get what was sent before the failure.
-            if (corked)
-            {
-                _ = TrySetTcpOption(TCP_CORK, 0);
-            }
-
-            _ = TrySetTcpOption(TCP_NODELAY, 1);
-            if (HeaderSendTuning.TailPush == TailPushMode.TogglePerSend)
-            {
-                _ = TrySetTcpOption(TCP_NODELAY, 0);
-            }
-
+            PushTailAfterFailure(corked);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Never leave the socket corked, nor bytes held back by MSG_MORE: the caller will most likely
+    /// close the connection, and the peer should get what was sent before the failure.
+    /// </summary>
+    private void PushTailAfterFailure(bool corked)
+    {
+        if (corked)
+        {
+            _ = TrySetTcpOption(TCP_CORK, 0);
+        }
+
+        _ = TrySetTcpOption(TCP_NODELAY, 1);
+        if (HeaderSendTuning.TailPush == TailPushMode.TogglePerSend)
+        {
+            _ = TrySetTcpOption(TCP_NODELAY, 0);
         }
     }
 

@@ -1,0 +1,145 @@
+/*
+ * The ceiling: what plain C reaches on the veth rig, so the managed numbers have a reference taken
+ * in the same run. Same workload as bench/ZeroCopy.Net.Bench.Pinned in udp mode: connected UDP with
+ * UDP_SEGMENT=1400 to an address whose packets the rig drops at the device, a 512 MiB working set
+ * rotated so the data is cold, a 64-byte stamp written into every 4 KiB page before each send, the
+ * error queue drained every 4 zero-copy sends (and on ENOBUFS, which then resends without the flag).
+ *
+ *   raw_udp <dst-ip> <port> <seconds> <rounds> <huge:0|1>
+ *
+ * huge=1 backs the working set with transparent huge pages (MADV_HUGEPAGE), as PinnedBufferPool's
+ * slabs are; huge=0 is plain 4 KiB pages, as a .NET byte[] is. Prints one line per measurement:
+ *   raw-<copy|zerocopy>-<4k|huge> <size> <round> <GB/s>
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
+#define WORKING_SET (512ul << 20)
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Reads every queued completion; returns how many sends they covered. */
+static long drain(int fd)
+{
+    long covered = 0;
+    char control[256];
+    for (;;) {
+        struct msghdr msg = {0};
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+            return covered;
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        if (cm == NULL)
+            continue;
+        struct sock_extended_err *ee = (struct sock_extended_err *)CMSG_DATA(cm);
+        if (ee->ee_origin == SO_EE_ORIGIN_ZEROCOPY)
+            covered += (long)(ee->ee_data - ee->ee_info) + 1;
+    }
+}
+
+static double measure(int fd, char *mem, int size, int zerocopy, double seconds, long *sequence)
+{
+    int slot = size > 65000 ? 65536 : size;
+    if (size > 65000)
+        size = 65000; /* UDP's limit is 65507: the "64 KiB" row sends 65000-byte datagrams */
+    long slots = (long)(WORKING_SET / (size_t)slot);
+    long sent = 0, calls = 0;
+    double start = now(), end = start + seconds;
+    while (now() < end) {
+        for (int k = 0; k < 64; k++) {
+            long seq = (*sequence)++;
+            char *p = mem + (seq % slots) * slot;
+            for (int page = 0; page < size; page += 4096) {
+                memcpy(p + page, &seq, sizeof seq);
+                memset(p + page + 8, (char)seq, 56);
+            }
+            ssize_t n = send(fd, p, (size_t)size, zerocopy ? MSG_ZEROCOPY : 0);
+            if (n < 0 && errno == ENOBUFS) {
+                drain(fd);
+                n = send(fd, p, (size_t)size, 0);
+            } else if (n >= 0 && zerocopy && (++calls & 3) == 0) {
+                drain(fd);
+            }
+            if (n < 0 && errno != EAGAIN) {
+                perror("send");
+                exit(1);
+            }
+            if (n > 0)
+                sent += n;
+        }
+    }
+    double elapsed = now() - start;
+    if (zerocopy)
+        drain(fd);
+    return (double)sent / elapsed / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 6) {
+        fprintf(stderr, "usage: %s <dst-ip> <port> <seconds> <rounds> <huge:0|1>\n", argv[0]);
+        return 2;
+    }
+    double seconds = atof(argv[3]);
+    int rounds = atoi(argv[4]);
+    int huge = atoi(argv[5]);
+
+    char *mem = mmap(NULL, WORKING_SET, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+    if (huge)
+        madvise(mem, WORKING_SET, MADV_HUGEPAGE);
+    memset(mem, 1, WORKING_SET);
+
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    int one = 1, segment = 1400, sndbuf = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    setsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, sizeof segment);
+    if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof one) != 0) {
+        perror("SO_ZEROCOPY");
+        return 1;
+    }
+    struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[2]))};
+    inet_pton(AF_INET, argv[1], &dst.sin_addr);
+    if (connect(fd, (struct sockaddr *)&dst, sizeof dst) != 0) {
+        perror("connect");
+        return 1;
+    }
+
+    const int sizes[] = {8192, 16384, 32768, 65536};
+    long sequence = 0;
+    for (unsigned s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        measure(fd, mem, sizes[s], 0, 0.3, &sequence); /* warm-up, not reported */
+        measure(fd, mem, sizes[s], 1, 0.3, &sequence);
+        for (int round = 1; round <= rounds; round++) {
+            for (int zerocopy = 0; zerocopy <= 1; zerocopy++) {
+                double gbps = measure(fd, mem, sizes[s], zerocopy, seconds, &sequence);
+                printf("raw-%s-%s %d %d %.2f\n", zerocopy ? "zerocopy" : "copy", huge ? "huge" : "4k", sizes[s], round, gbps);
+                fflush(stdout);
+            }
+        }
+    }
+    return 0;
+}
