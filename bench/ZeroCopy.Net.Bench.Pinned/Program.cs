@@ -30,9 +30,13 @@ int rounds = (int)Option("--rounds", 3);
 long workingSet = (long)Option("--working-set-mib", 512) * 1024 * 1024;
 int[] sizes = OptionList("--sizes", "8192,16384,32768,65536").Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
 string[] paths = OptionList("--paths", "bcl,pinned");
+// --write stamp (default): a 64-byte stamp into every 4 KiB page of a buffer before it is sent, as a
+// program that generates data writes it; --write none: the bytes are sent as they lie in the working
+// set, as a cache serves values written long before (the kernel's MSG_ZEROCOPY notes' case).
+bool stamp = (argsList.Contains("--write") ? argsList[argsList.IndexOf("--write") + 1] : "stamp") != "none";
 int? threshold = argsList.Contains("--threshold") ? (int)Option("--threshold", 0) : null; // default: the library's
 
-Console.WriteLine($"# mode={mode} threshold={(threshold?.ToString(CultureInfo.InvariantCulture) ?? "default")} seconds={seconds} rounds={rounds} working-set={workingSet >> 20} MiB cpus={Environment.ProcessorCount} os={System.Runtime.InteropServices.RuntimeInformation.OSDescription} runtime={Environment.Version}");
+Console.WriteLine($"# mode={mode} write={(stamp ? "stamp" : "none")} threshold={(threshold?.ToString(CultureInfo.InvariantCulture) ?? "default")} seconds={seconds} rounds={rounds} working-set={workingSet >> 20} MiB cpus={Environment.ProcessorCount} os={System.Runtime.InteropServices.RuntimeInformation.OSDescription} runtime={Environment.Version}");
 Console.WriteLine("# transport size path round GBps");
 
 var results = new List<(string Transport, int Size, string Path, double GBps)>();
@@ -176,7 +180,12 @@ async Task<double> MeasureAsync(Socket socket, string path, int size)
             for (int i = 0; i < 64; i++)
             {
                 Memory<byte> chunk = bclWorkingSet.AsMemory((int)(sequence % slots) * size, size);
-                Stamp(chunk.Span, sequence++);
+                if (stamp)
+                {
+                    Stamp(chunk.Span, sequence);
+                }
+
+                sequence++;
                 sent += await socket.SendAsync(chunk, SocketFlags.None);
             }
         }
@@ -197,7 +206,12 @@ async Task<double> MeasureAsync(Socket socket, string path, int size)
             for (int i = 0; i < 64; i++)
             {
                 PinnedBuffer buffer = pool.Rent(size);
-                Stamp(buffer.Span.Slice(0, size), sequence++);
+                if (stamp)
+                {
+                    Stamp(buffer.Span.Slice(0, size), sequence);
+                }
+
+                sequence++;
                 await zc.SendPinnedAsync(buffer, size);
                 sent += size;
             }

@@ -5,10 +5,11 @@
  * rotated so the data is cold, a 64-byte stamp written into every 4 KiB page before each send, the
  * error queue drained every 4 zero-copy sends (and on ENOBUFS, which then resends without the flag).
  *
- *   raw_udp <dst-ip> <port> <seconds> <rounds> <huge:0|1>
+ *   raw_udp <dst-ip> <port> <seconds> <rounds> <huge:0|1> <stamp:0|1>
  *
  * huge=1 backs the working set with transparent huge pages (MADV_HUGEPAGE), as PinnedBufferPool's
- * slabs are; huge=0 is plain 4 KiB pages, as a .NET byte[] is. Prints one line per measurement:
+ * slabs are; huge=0 is plain 4 KiB pages, as a .NET byte[] is. stamp=0 sends the bytes as they lie
+ * (the managed harness's --write none). Prints one line per measurement:
  *   raw-<copy|zerocopy>-<4k|huge> <size> <round> <GB/s>
  */
 #define _GNU_SOURCE
@@ -57,6 +58,8 @@ static long drain(int fd)
     }
 }
 
+static int stamp = 1;
+
 static double measure(int fd, char *mem, int size, int zerocopy, double seconds, long *sequence)
 {
     int slot = size > 65000 ? 65536 : size;
@@ -69,7 +72,7 @@ static double measure(int fd, char *mem, int size, int zerocopy, double seconds,
         for (int k = 0; k < 64; k++) {
             long seq = (*sequence)++;
             char *p = mem + (seq % slots) * slot;
-            for (int page = 0; page < size; page += 4096) {
+            for (int page = 0; stamp && page < size; page += 4096) {
                 memcpy(p + page, &seq, sizeof seq);
                 memset(p + page + 8, (char)seq, 56);
             }
@@ -96,10 +99,11 @@ static double measure(int fd, char *mem, int size, int zerocopy, double seconds,
 
 int main(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: %s <dst-ip> <port> <seconds> <rounds> <huge:0|1>\n", argv[0]);
+    if (argc != 7) {
+        fprintf(stderr, "usage: %s <dst-ip> <port> <seconds> <rounds> <huge:0|1> <stamp:0|1>\n", argv[0]);
         return 2;
     }
+    stamp = atoi(argv[6]);
     double seconds = atof(argv[3]);
     int rounds = atoi(argv[4]);
     int huge = atoi(argv[5]);

@@ -60,11 +60,16 @@ gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$RAW" bench/zerocopy-veth/raw_udp.c
 
 echo "# machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), THP $(cat /sys/kernel/mm/transparent_hugepage/enabled), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "## veth rig: UDP, UDP_SEGMENT=1400, dropped at zc0 egress"
-ip netns exec "$NS" dotnet "$DLL" udp "$DST" "$PORT" "$@"
-echo "## raw C on the same rig (the ceiling): 4 KiB pages, then huge pages"
-ip netns exec "$NS" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 0
-ip netns exec "$NS" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 1
+# Two workloads: "stamp" writes 64 bytes into every 4 KiB page before each send (a program that
+# generates its data); "none" sends the bytes as they lie (a cache serving values written long ago).
+for write in stamp none; do
+  echo "## veth rig: UDP, UDP_SEGMENT=1400, dropped at zc0 egress, write=$write"
+  ip netns exec "$NS" dotnet "$DLL" udp "$DST" "$PORT" --write "$write" "$@"
+  echo "## raw C on the same rig (the ceiling), write=$write: 4 KiB pages, then huge pages"
+  stampflag=$([ "$write" = stamp ] && echo 1 || echo 0)
+  ip netns exec "$NS" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag"
+  ip netns exec "$NS" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 1 "$stampflag"
+done
 echo "## loopback TCP"
 ip netns exec "$NS" dotnet "$DLL" tcp "$@"
 echo "## drop counters (every packet must have been dropped at the hook, none sent on)"
