@@ -115,7 +115,7 @@ internal sealed partial class LinuxSocketSender
                 return default;
             }
 
-            bool needsRoom = progress.ZeroCopy && Volatile.Read(ref state.BytesInFlight) + progress.Total > state.MaxBytesInFlight;
+            bool needsRoom = progress.ZeroCopy && _statistics.PinnedBytesInFlight + progress.Total > state.MaxBytesInFlight;
             if (needsRoom || cancellationToken.IsCancellationRequested || _disposing)
             {
                 handedOff = true;
@@ -285,7 +285,6 @@ internal sealed partial class LinuxSocketSender
             state.Tracker.Append(call);
         }
 
-        Interlocked.Add(ref state.BytesInFlight, requested);
         _statistics.AddPinnedInFlight(requested);
         long n = TrySendMsg(batch, offset, MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL, out errno);
         if (n < 0)
@@ -295,7 +294,6 @@ internal sealed partial class LinuxSocketSender
                 _ = state.Tracker.RemoveLast();
             }
 
-            Interlocked.Add(ref state.BytesInFlight, -requested);
             _statistics.AddPinnedInFlight(-requested);
             batch.Release();
             return n;
@@ -361,7 +359,7 @@ internal sealed partial class LinuxSocketSender
         {
             int epoch = state.Completions.Epoch;
             DrainErrorQueue(state);
-            long inFlight = Volatile.Read(ref state.BytesInFlight);
+            long inFlight = _statistics.PinnedBytesInFlight;
             if (inFlight == 0 || inFlight + needed <= state.MaxBytesInFlight)
             {
                 return;
@@ -462,7 +460,6 @@ internal sealed partial class LinuxSocketSender
     private void OnCallReleased(ZeroCopyCall call, bool copied)
     {
         ZeroCopyState state = _zeroCopy!;
-        Interlocked.Add(ref state.BytesInFlight, -call.Bytes);
         _statistics.AddPinnedInFlight(-call.Bytes);
         _statistics.AddZeroCopyCompleted(copied, call.Bytes);
         ZeroCopyStatistics.AddReleaseTime(call.StartTimestamp);
@@ -713,7 +710,6 @@ internal sealed partial class LinuxSocketSender
         public readonly long MaxBytesInFlight;
         public readonly int CopiedLimit;
         public readonly TimeSpan DisposeTimeout;
-        public long BytesInFlight;
         public int SendsSinceDrain;
         public int CopiedStreak;
 
