@@ -337,7 +337,8 @@ internal static class Child
                     await server.SendAsync(oneBuffer, SocketFlags.None, stop);
                     break;
                 default:
-                    await zc.SendWithHeadersAsync(header, SendBody.FromFile(handle), cancellationToken: stop);
+                    // A server knows the length it put in Content-Length: the handle goes with its count.
+                    await zc.SendWithHeadersAsync(header, SendBody.FromFile(handle, 0, content.Length), cancellationToken: stop);
                     break;
             }
 
