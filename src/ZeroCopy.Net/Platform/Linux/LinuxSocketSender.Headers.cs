@@ -26,7 +26,7 @@ namespace ZeroCopy.Net.Platform.Linux;
 /// Without trailers that is exactly right and MSG_MORE on the header suffices (2 syscalls); with
 /// trailers the pushed chunk would leave as a short segment before them, so TCP_CORK holds it.</para>
 /// <para>Small file bodies and memory bodies go in the same sendmsg as the headers and trailers: one
-/// syscall for the whole response. Every exit pushes what MSG_MORE held back: TCP_NODELAY is set on
+/// syscall for the whole response. Pinned bodies: see LinuxSocketSender.PinnedBody.cs. Every exit pushes what MSG_MORE held back: TCP_NODELAY is set on
 /// the socket once (see <see cref="TailPushMode"/>), and a failed send re-asserts it, which makes the
 /// kernel push pending frames.</para>
 /// </remarks>
@@ -45,12 +45,7 @@ internal sealed partial class LinuxSocketSender
         bool addedSocketRef = AcquireSocket();
         try
         {
-            if (HeaderSendTuning.TailPush == TailPushMode.NoDelayOnce && !_noDelaySet)
-            {
-                SetTcpOption(TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)");
-                _noDelaySet = true;
-            }
-
+            SetNoDelayOnce();
             switch (body.Kind)
             {
                 case SendBodyKind.FilePath:
@@ -168,20 +163,37 @@ internal sealed partial class LinuxSocketSender
         }
         catch
         {
-            // Never leave the socket corked, nor bytes held back by MSG_MORE: the caller will most
-            // likely close the connection, and the peer should get what was sent before the failure.
-            if (corked)
-            {
-                _ = TrySetTcpOption(TCP_CORK, 0);
-            }
-
-            _ = TrySetTcpOption(TCP_NODELAY, 1);
-            if (HeaderSendTuning.TailPush == TailPushMode.TogglePerSend)
-            {
-                _ = TrySetTcpOption(TCP_NODELAY, 0);
-            }
-
+            PushAfterFailure(corked);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// On a failed or cancelled header send: never leave the socket corked, nor bytes held back by
+    /// MSG_MORE. The caller will most likely close the connection, and the peer should get what was
+    /// sent before the failure. Best effort: the socket may already be gone.
+    /// </summary>
+    private void PushAfterFailure(bool corked)
+    {
+        if (corked)
+        {
+            _ = TrySetTcpOption(TCP_CORK, 0);
+        }
+
+        _ = TrySetTcpOption(TCP_NODELAY, 1);
+        if (HeaderSendTuning.TailPush == TailPushMode.TogglePerSend)
+        {
+            _ = TrySetTcpOption(TCP_NODELAY, 0);
+        }
+    }
+
+    /// <summary>The first header send on a socket sets TCP_NODELAY and leaves it (see <see cref="TailPushMode"/>).</summary>
+    private void SetNoDelayOnce()
+    {
+        if (HeaderSendTuning.TailPush == TailPushMode.NoDelayOnce && !_noDelaySet)
+        {
+            SetTcpOption(TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)");
+            _noDelaySet = true;
         }
     }
 

@@ -99,13 +99,14 @@ internal sealed partial class LinuxSocketSender
             throw;
         }
 
-        return SendPinnedCoreAsync(batch, state, cancellationToken);
+        return SendPinnedCoreAsync(batch, state, 0, cancellationToken);
     }
 
+    // moreFlag: MSG_MORE when bytes follow the batch (a pinned body before trailers), else 0.
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
 #endif
-    private async ValueTask SendPinnedCoreAsync(PinnedSendBatch batch, ZeroCopyState state, CancellationToken cancellationToken)
+    private async ValueTask SendPinnedCoreAsync(PinnedSendBatch batch, ZeroCopyState state, int moreFlag, CancellationToken cancellationToken)
     {
         _senderActive = true;
         bool addedSocketRef = false;
@@ -149,11 +150,11 @@ internal sealed partial class LinuxSocketSender
                 Errno errno;
                 if (zeroCopy)
                 {
-                    n = TrySendZeroCopy(batch, state, sent, total - sent, out errno);
+                    n = TrySendZeroCopy(batch, state, sent, total - sent, moreFlag, out errno);
                 }
                 else
                 {
-                    n = TrySendMsg(batch, sent, MSG_DONTWAIT | MSG_NOSIGNAL, out errno);
+                    n = TrySendMsg(batch, sent, MSG_DONTWAIT | MSG_NOSIGNAL | moreFlag, out errno);
                     if (n >= 0)
                     {
                         _statistics.AddPinnedCopied(n, reason);
@@ -203,7 +204,7 @@ internal sealed partial class LinuxSocketSender
     }
 
     /// <summary>One sendmsg(MSG_ZEROCOPY): recorded in the tracker before the call, taken back if it fails.</summary>
-    private long TrySendZeroCopy(PinnedSendBatch batch, ZeroCopyState state, long offset, long requested, out Errno errno)
+    private long TrySendZeroCopy(PinnedSendBatch batch, ZeroCopyState state, long offset, long requested, int moreFlag, out Errno errno)
     {
         var call = new ZeroCopyCall(batch, requested);
         batch.AddRef();
@@ -220,7 +221,7 @@ internal sealed partial class LinuxSocketSender
 
         Interlocked.Add(ref state.BytesInFlight, requested);
         _statistics.AddPinnedInFlight(requested);
-        long n = TrySendMsg(batch, offset, MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL, out errno);
+        long n = TrySendMsg(batch, offset, MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL | moreFlag, out errno);
         if (n < 0)
         {
             lock (state.Lock)
