@@ -111,6 +111,19 @@ public class SendWithPinnedBodyBadInputTests
             Assert.True(buffer.IsOwned);
         }
 
+        // Another send is running (16 MiB to a peer that is not reading yet): the one-send rule is checked before the take.
+        await using (var busy = new ZeroCopySocket(pair.Client, options))
+        {
+            var large = new byte[16 << 20];
+            ValueTask<long> running = busy.SendWithHeadersAsync(Header, SendBody.FromMemory(large));
+            Assert.False(running.IsCompleted, "the first send should be waiting for the peer");
+            Assert.Throws<InvalidOperationException>(() => { _ = busy.SendWithHeadersAsync(Header, SendBody.FromPinned(buffer, 100)); });
+            Assert.True(buffer.IsOwned);
+            var sink = new byte[Header.Length + large.Length];
+            await ResponseExchange.ReceiveExactlyAsync(pair.Server, sink, sink.Length);
+            Assert.Equal(sink.Length, await running);
+        }
+
         // A disposed socket.
         var zc = new ZeroCopySocket(pair.Client, options);
         await zc.DisposeAsync();
