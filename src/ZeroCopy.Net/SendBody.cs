@@ -1,19 +1,23 @@
 using System;
 using System.IO;
 using Microsoft.Win32.SafeHandles;
+using ZeroCopy.Net.Buffers;
 using ZeroCopy.Net.Internal;
 
 namespace ZeroCopy.Net;
 
 /// <summary>
 /// The body of a <see cref="ZeroCopySocket.SendWithHeadersAsync(ReadOnlyMemory{ReadOnlyMemory{byte}}, SendBody, ReadOnlyMemory{ReadOnlyMemory{byte}}, System.Threading.CancellationToken)"/>:
-/// a window of a file (sent with sendfile(2) where the kernel has it), or bytes in memory (sent in the
-/// same vectored sendmsg as the headers). A value type: building one allocates nothing.
+/// a window of a file (sent with sendfile(2) where the kernel has it), bytes in memory (sent in the
+/// same vectored sendmsg as the headers), or a pinned pool buffer (sent with MSG_ZEROCOPY where the
+/// kernel has it). A value type: building one allocates nothing.
 /// </summary>
 /// <remarks>
-/// The file forms are validated like <see cref="ZeroCopySocket.SendFileAsync(string, long, long?, System.Threading.CancellationToken)"/>:
+/// <para>The file forms are validated like <see cref="ZeroCopySocket.SendFileAsync(string, long, long?, System.Threading.CancellationToken)"/>:
 /// a negative offset or count fails here, a window past the end of the file fails when the send
-/// starts, before any byte is sent. The caller keeps the handle or stream open until the send completes.
+/// starts, before any byte is sent. The caller keeps the handle or stream open until the send completes.</para>
+/// <para>The pinned form (<see cref="FromPinned"/>) only names the buffer: the buffer changes hands
+/// when the send starts, not here.</para>
 /// </remarks>
 public readonly struct SendBody
 {
@@ -48,6 +52,12 @@ public readonly struct SendBody
     internal SafeFileHandle Handle => (SafeFileHandle)_file!;
 
     internal FileStream Stream => (FileStream)_file!;
+
+    // A pinned body always starts at the buffer's first byte (as SendPinnedAsync does), so the
+    // offset field is free to carry the handle's generation: the struct stays as small as it was.
+    internal PinnedBuffer Pinned => new((PinnedSegment)_file!, _offset);
+
+    internal int PinnedLength => (int)_count.GetValueOrDefault();
 
     /// <summary>A window of the file at <paramref name="path"/>, opened read-only (no advisory lock) for the send and closed before it completes.</summary>
     /// <param name="path">The file.</param>
@@ -113,6 +123,35 @@ public readonly struct SendBody
     /// <param name="body">The bytes.</param>
     /// <returns>The body.</returns>
     public static SendBody FromMemory(ReadOnlyMemory<byte> body) => new(SendBodyKind.Memory, null, 0, body.Length, body);
+
+    /// <summary>
+    /// The first <paramref name="length"/> bytes of a pinned buffer rented from the socket's
+    /// <see cref="ZeroCopySocket.BufferPool"/>, sent with MSG_ZEROCOPY where the kernel has it and the
+    /// body is at least <see cref="ZeroCopySocketOptions.PinnedZeroCopyThreshold"/> bytes (a smaller
+    /// body goes in the headers' sendmsg). Ownership and release follow
+    /// <see cref="ZeroCopySocket.SendPinnedAsync(PinnedBuffer, int, System.Threading.CancellationToken)"/>:
+    /// the send takes the buffer when it starts, and the pool gets it back when the kernel no longer reads it.
+    /// </summary>
+    /// <param name="buffer">A buffer the caller owns. Ownership and the pool are checked when the send starts (a buffer can be sent or disposed between here and there).</param>
+    /// <param name="length">Bytes to send from the start of the buffer, 0 to its capacity.</param>
+    /// <returns>The body.</returns>
+    /// <exception cref="ArgumentException"><paramref name="buffer"/> is <c>default</c>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative or larger than the buffer.</exception>
+    public static SendBody FromPinned(PinnedBuffer buffer, int length)
+    {
+        PinnedSegment? segment = buffer.Segment;
+        if (segment is null)
+        {
+            ThrowHelper.ThrowArgument(nameof(buffer), "The buffer is default: rent one from ZeroCopySocket.RentBuffer or a PinnedBufferPool.");
+        }
+
+        if ((uint)length > (uint)segment.Length)
+        {
+            PinnedThrowHelper.ThrowLengthOutOfRange(nameof(length), length, segment.Length);
+        }
+
+        return new SendBody(SendBodyKind.Pinned, segment, buffer.Generation, length, default);
+    }
 }
 
 /// <summary>The kinds of <see cref="SendBody"/>.</summary>
@@ -132,4 +171,7 @@ public enum SendBodyKind
 
     /// <summary>Bytes in memory.</summary>
     Memory,
+
+    /// <summary>A pinned buffer from a <see cref="PinnedBufferPool"/> (<see cref="SendBody.FromPinned"/>).</summary>
+    Pinned,
 }

@@ -26,7 +26,7 @@ public sealed partial class ZeroCopyStatistics
     private int _zeroCopyOptInRefused;
     private int _zeroCopyDisabledByCopied;
 
-    /// <summary>SendPinnedAsync calls that completed successfully.</summary>
+    /// <summary>SendPinnedAsync calls, and pinned bodies of SendWithHeadersAsync (<see cref="SendBody.FromPinned"/>), whose bytes all went to the kernel.</summary>
     public long PinnedSendCalls => Volatile.Read(ref _pinnedSendCalls);
 
     /// <summary>Bytes handed to the kernel with MSG_ZEROCOPY (the kernel may still have copied them: see <see cref="ZeroCopyCopiedCompletions"/>).</summary>
@@ -35,7 +35,7 @@ public sealed partial class ZeroCopyStatistics
     /// <summary>Successful sendmsg(MSG_ZEROCOPY) calls: each takes one completion sequence number.</summary>
     public long PinnedZeroCopySyscalls => Volatile.Read(ref _pinnedZeroCopySyscalls);
 
-    /// <summary>Bytes of SendPinnedAsync calls that were copied by a plain send instead (the sum of the three reasons below, plus the portable path).</summary>
+    /// <summary>Bytes of SendPinnedAsync calls and pinned bodies that were copied by a plain send instead (the sum of the three reasons below, plus the portable path).</summary>
     public long PinnedCopiedBytes => Volatile.Read(ref _pinnedCopiedBytes);
 
     /// <summary>Bytes copied because the call was smaller than <see cref="ZeroCopySocketOptions.PinnedZeroCopyThreshold"/>.</summary>
@@ -104,13 +104,21 @@ public sealed partial class ZeroCopyStatistics
 
     internal void AddPinnedCopied(long bytes, PinnedCopyReason reason)
     {
-        Interlocked.Add(ref _pinnedCopiedBytes, bytes);
         if (reason != PinnedCopyReason.Portable)
         {
             // The portable path records its bytes through AddPortableCopied (path "portable").
             ZeroCopyMetrics.RecordSend(ZeroCopyMetrics.Paths.Copy, bytes);
         }
 
+        CountPinnedCopied(bytes, reason);
+    }
+
+    /// <summary>A pinned body that went in the headers' vectored sendmsg: AddVectoredSend has already recorded its bytes (path "vectored"), so only the pinned counters move.</summary>
+    internal void AddPinnedBodyCopiedWithHeaders(long bytes, PinnedCopyReason reason) => CountPinnedCopied(bytes, reason);
+
+    private void CountPinnedCopied(long bytes, PinnedCopyReason reason)
+    {
+        Interlocked.Add(ref _pinnedCopiedBytes, bytes);
         switch (reason)
         {
             case PinnedCopyReason.BelowThreshold:

@@ -19,7 +19,8 @@ listener.Listen(1);
 using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 await client.ConnectAsync(listener.LocalEndPoint!);
 using Socket peer = await listener.AcceptAsync();
-await using var zc = new ZeroCopySocket(client);
+// COPIED adaptation off: loopback completions say COPIED, and the pinned section must show MSG_ZEROCOPY.
+await using var zc = new ZeroCopySocket(client, new ZeroCopySocketOptions { CopiedCompletionsBeforeFallback = 0 });
 
 byte[] header = new byte[200];
 byte[] trailer = new byte[20];
@@ -35,6 +36,8 @@ await Run("large", () => zc.SendWithHeadersAsync(header, SendBody.FromFile(large
 await Run("large-trailer", () => zc.SendWithHeadersAsync(header, SendBody.FromFile(large), trailer));
 await Run("small", () => zc.SendWithHeadersAsync(header, SendBody.FromFile(small)));
 await Run("memory", () => zc.SendWithHeadersAsync(header, SendBody.FromMemory(sink.AsMemory(0, 4096)), trailer));
+await Run("pinned", () => zc.SendWithHeadersAsync(header, SendBody.FromPinned(zc.RentBuffer(65536), 65536), trailer));
+await Run("pinned-small", () => zc.SendWithHeadersAsync(header, SendBody.FromPinned(zc.RentBuffer(1024), 1024), trailer));
 
 client.Shutdown(SocketShutdown.Send);
 await drain;

@@ -18,7 +18,7 @@ namespace ZeroCopy.Net.Tests.Headers;
 public class StraceProofTests
 {
     [StraceFact]
-    public void HeaderGoesWithMsgMoreBodyWithSendfileTrailerUnderCorkSmallBodyInOneSendmsg()
+    public void HeaderGoesWithMsgMoreBodyWithSendfileTrailerUnderCorkSmallBodyInOneSendmsgPinnedBodyWithMsgZerocopy()
     {
         Dictionary<string, List<string>> sections = RunProbe();
 
@@ -52,6 +52,27 @@ public class StraceProofTests
         // A memory body with a trailer: one sendmsg, three iovec entries.
         string memorySend = Assert.Single(sections["memory"], l => l.Contains("sendmsg(", StringComparison.Ordinal));
         Assert.Contains("msg_iovlen=3", memorySend, StringComparison.Ordinal);
+
+        // A 64 KiB pinned body with a trailer: sendmsg(header, MSG_MORE), then the body with
+        // sendmsg(MSG_ZEROCOPY | MSG_MORE), then the trailer, which pushes; no cork.
+        List<string> pinned = sections["pinned"];
+        int pinnedHeader = pinned.FindIndex(l => l.Contains("sendmsg(", StringComparison.Ordinal) && l.Contains("iov_len=200}", StringComparison.Ordinal));
+        Assert.True(pinnedHeader >= 0, Dump("pinned", pinned));
+        Assert.Contains("MSG_MORE", pinned[pinnedHeader], StringComparison.Ordinal);
+        Assert.DoesNotContain("MSG_ZEROCOPY", pinned[pinnedHeader], StringComparison.Ordinal);
+        int pinnedBody = pinned.FindIndex(pinnedHeader, l => l.Contains("sendmsg(", StringComparison.Ordinal) && l.Contains("MSG_ZEROCOPY", StringComparison.Ordinal));
+        Assert.True(pinnedBody > pinnedHeader, Dump("pinned", pinned));
+        Assert.Contains("MSG_MORE", pinned[pinnedBody], StringComparison.Ordinal);
+        int pinnedTrailer = pinned.FindIndex(pinnedBody, l => l.Contains("sendmsg(", StringComparison.Ordinal) && l.Contains("iov_len=20}", StringComparison.Ordinal));
+        Assert.True(pinnedTrailer > pinnedBody, Dump("pinned", pinned));
+        Assert.DoesNotContain("MSG_MORE", pinned[pinnedTrailer], StringComparison.Ordinal);
+        Assert.DoesNotContain(pinned, l => l.Contains("TCP_CORK", StringComparison.Ordinal));
+
+        // A 1 KiB pinned body is below the threshold: one sendmsg with header, body and trailer, no MSG_ZEROCOPY.
+        string pinnedSmall = Assert.Single(sections["pinned-small"], l => l.Contains("sendmsg(", StringComparison.Ordinal));
+        Assert.Contains("msg_iovlen=3", pinnedSmall, StringComparison.Ordinal);
+        Assert.DoesNotContain("MSG_ZEROCOPY", pinnedSmall, StringComparison.Ordinal);
+        Assert.DoesNotContain("MSG_MORE", pinnedSmall, StringComparison.Ordinal);
     }
 
     private static string Dump(string name, List<string> lines) => $"section {name}:\n" + string.Join("\n", lines);

@@ -27,7 +27,8 @@ namespace ZeroCopy.Net.Platform.Linux;
 /// trailers the pushed chunk would leave as a short segment before them, so TCP_CORK holds it.</para>
 /// <para>Small file bodies are read into one array with the headers and trailers and sent with one
 /// sendmsg (LinuxSocketSender.SmallBody.cs); memory bodies go in the same sendmsg as the headers and
-/// trailers, as iovec entries: one syscall for the whole response. Every exit pushes what MSG_MORE held back: TCP_NODELAY is set on
+/// trailers, as iovec entries: one syscall for the whole response. Pinned bodies: see
+/// LinuxSocketSender.PinnedBody.cs. Every exit pushes what MSG_MORE held back: TCP_NODELAY is set on
 /// the socket once (see <see cref="TailPushMode"/>), and a failed send re-asserts it, which makes the
 /// kernel push pending frames.</para>
 /// </remarks>
@@ -56,7 +57,7 @@ internal sealed partial class LinuxSocketSender
         try
         {
             addedSocketRef = AcquireSocket();
-            EnsureTailPushMode();
+            SetNoDelayOnce();
 
             // Keeps the descriptor from being closed (and its number reused) while pread reads it;
             // the body is in memory once SendSmallFileResponse returns, so the file is let go then.
@@ -100,16 +101,6 @@ internal sealed partial class LinuxSocketSender
         }
     }
 
-    /// <summary>Sets TCP_NODELAY once per socket when that is the tail-push mode (see <see cref="TailPushMode"/>).</summary>
-    private void EnsureTailPushMode()
-    {
-        if (HeaderSendTuning.TailPush == TailPushMode.NoDelayOnce && !_noDelaySet)
-        {
-            SetTcpOption(TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)");
-            _noDelaySet = true;
-        }
-    }
-
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
@@ -118,7 +109,7 @@ internal sealed partial class LinuxSocketSender
         bool addedSocketRef = AcquireSocket();
         try
         {
-            EnsureTailPushMode();
+            SetNoDelayOnce();
             switch (body.Kind)
             {
                 case SendBodyKind.FilePath:
@@ -243,16 +234,17 @@ internal sealed partial class LinuxSocketSender
         }
         catch
         {
-            PushTailAfterFailure(corked);
+            PushAfterFailure(corked);
             throw;
         }
     }
 
     /// <summary>
-    /// Never leave the socket corked, nor bytes held back by MSG_MORE: the caller will most likely
-    /// close the connection, and the peer should get what was sent before the failure.
+    /// On a failed or cancelled header send: never leave the socket corked, nor bytes held back by
+    /// MSG_MORE. The caller will most likely close the connection, and the peer should get what was
+    /// sent before the failure. Best effort: the socket may already be gone.
     /// </summary>
-    private void PushTailAfterFailure(bool corked)
+    private void PushAfterFailure(bool corked)
     {
         if (corked)
         {
@@ -263,6 +255,16 @@ internal sealed partial class LinuxSocketSender
         if (HeaderSendTuning.TailPush == TailPushMode.TogglePerSend)
         {
             _ = TrySetTcpOption(TCP_NODELAY, 0);
+        }
+    }
+
+    /// <summary>The first header send on a socket sets TCP_NODELAY and leaves it (see <see cref="TailPushMode"/>).</summary>
+    private void SetNoDelayOnce()
+    {
+        if (HeaderSendTuning.TailPush == TailPushMode.NoDelayOnce && !_noDelaySet)
+        {
+            SetTcpOption(TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)");
+            _noDelaySet = true;
         }
     }
 

@@ -140,7 +140,7 @@ internal sealed partial class LinuxSocketSender
         }
         catch
         {
-            PushTailAfterFailure(corked: false);
+            PushAfterFailure(corked: false);
             throw;
         }
         finally
@@ -194,7 +194,7 @@ internal sealed partial class LinuxSocketSender
         }
         catch
         {
-            PushTailAfterFailure(corked: false);
+            PushAfterFailure(corked: false);
             throw;
         }
         finally

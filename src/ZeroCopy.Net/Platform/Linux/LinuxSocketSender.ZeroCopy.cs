@@ -99,6 +99,16 @@ internal sealed partial class LinuxSocketSender
             throw;
         }
 
+        return SendPinnedCore(batch, state, moreFlag: 0, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a batch through the MSG_ZEROCOPY machinery and takes over the caller's hold on it.
+    /// <paramref name="moreFlag"/>: MSG_MORE when bytes follow the batch (a pinned body before
+    /// trailers), else 0.
+    /// </summary>
+    private ValueTask SendPinnedCore(PinnedSendBatch batch, ZeroCopyState state, int moreFlag, CancellationToken cancellationToken)
+    {
         // The common case ends here, synchronously and without an async state machine: one
         // non-blocking sendmsg took every byte (the BCL's SocketAsyncContext tries the same way
         // first). Only a send that must wait (room, writability) or resume goes async.
@@ -108,7 +118,7 @@ internal sealed partial class LinuxSocketSender
         try
         {
             addedSocketRef = AcquireSocket();
-            PinnedProgress progress = BeginPinned(batch, state);
+            PinnedProgress progress = BeginPinned(batch, state, moreFlag);
             if (progress.Total == 0 && progress.IsStream)
             {
                 _statistics.AddPinnedSendCall();
@@ -194,12 +204,13 @@ internal sealed partial class LinuxSocketSender
     }
 
     /// <summary>How a pinned send goes out: MSG_ZEROCOPY at or above the threshold while the socket has it, else a counted copy.</summary>
-    private PinnedProgress BeginPinned(PinnedSendBatch batch, ZeroCopyState state)
+    private PinnedProgress BeginPinned(PinnedSendBatch batch, ZeroCopyState state, int moreFlag)
     {
         long total = batch.TotalLength;
         var progress = new PinnedProgress
         {
             Total = total,
+            MoreFlag = moreFlag,
             IsStream = _socket.SocketType == SocketType.Stream,
             Reason = PinnedCopyReason.BelowThreshold,
         };
@@ -223,11 +234,11 @@ internal sealed partial class LinuxSocketSender
         Errno errno;
         if (progress.ZeroCopy)
         {
-            n = TrySendZeroCopy(batch, state, progress.Sent, progress.Total - progress.Sent, out errno);
+            n = TrySendZeroCopy(batch, state, progress.Sent, progress.Total - progress.Sent, progress.MoreFlag, out errno);
         }
         else
         {
-            n = TrySendMsg(batch, progress.Sent, MSG_DONTWAIT | MSG_NOSIGNAL, out errno);
+            n = TrySendMsg(batch, progress.Sent, MSG_DONTWAIT | MSG_NOSIGNAL | progress.MoreFlag, out errno);
             if (n >= 0)
             {
                 _statistics.AddPinnedCopied(n, progress.Reason);
@@ -270,7 +281,7 @@ internal sealed partial class LinuxSocketSender
     }
 
     /// <summary>One sendmsg(MSG_ZEROCOPY): recorded in the tracker before the call, taken back if it fails.</summary>
-    private long TrySendZeroCopy(PinnedSendBatch batch, ZeroCopyState state, long offset, long requested, out Errno errno)
+    private long TrySendZeroCopy(PinnedSendBatch batch, ZeroCopyState state, long offset, long requested, int moreFlag, out Errno errno)
     {
         var call = new ZeroCopyCall(batch, requested);
         batch.AddRef();
@@ -286,7 +297,7 @@ internal sealed partial class LinuxSocketSender
         }
 
         _statistics.AddPinnedInFlight(requested);
-        long n = TrySendMsg(batch, offset, MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL, out errno);
+        long n = TrySendMsg(batch, offset, MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL | moreFlag, out errno);
         if (n < 0)
         {
             lock (state.Lock)
@@ -678,6 +689,7 @@ internal sealed partial class LinuxSocketSender
         public long Sent;
         public long Total;
         public bool IsStream;
+        public int MoreFlag;
         public bool ZeroCopy;
         public PinnedCopyReason Reason;
     }
