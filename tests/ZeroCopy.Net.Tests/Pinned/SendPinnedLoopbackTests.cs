@@ -154,6 +154,57 @@ public class SendPinnedLoopbackTests
         Assert.Equal(zc.Statistics.PinnedZeroCopySyscalls, zc.Statistics.ZeroCopyCompletedSends);
     }
 
+    /// <summary>
+    /// A socket whose first send waited for writability (so it was already registered with the
+    /// reactor, edge-triggered) before its first pinned send: the registration must switch to the
+    /// zero-copy one, or sends at the in-flight limit wait for completions nobody drains, and
+    /// buffers never come back while the application is idle.
+    /// </summary>
+    [LinuxKernelFact]
+    public async Task ASocketThatWaitedForWritabilityBeforeItsFirstPinnedSendStillGetsItsCompletions()
+    {
+        using var pool = new PinnedBufferPool();
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        var options = ForcedZeroCopy(pool);
+        options.MaxPinnedBytesInFlight = 128 * 1024;
+        await using var zc = new ZeroCopySocket(pair.Client, options);
+
+        // 1. A memory body far larger than the socket buffers, to a peer that starts reading late:
+        // the send meets EAGAIN and registers the socket with the reactor.
+        const int Early = 16 << 20;
+        byte[] early = new byte[Early];
+        StreamPattern.Fill(early, 0, seed: 21);
+        Task<long> receive = Task.Run(async () =>
+        {
+            await Task.Delay(200);
+            return await StreamPattern.ReceiveAndVerifyAsync(pair.Server, Early + (64L * 1024 * 200), seed: 21);
+        });
+        Assert.Equal(Early, await zc.SendWithHeadersAsync(ReadOnlyMemory<byte>.Empty, SendBody.FromMemory(early)).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(zc.Statistics.WouldBlockWaits > 0, "the first send should have waited for writability");
+
+        // 2. Zero-copy sends eight times the in-flight limit: each one beyond it waits for completions.
+        const int Length = 64 * 1024;
+        for (int i = 0; i < 200; i++)
+        {
+            PinnedBuffer buffer = await pool.RentAsync(Length);
+            StreamPattern.Fill(buffer.Span, Early + ((long)i * Length), seed: 21);
+            await zc.SendPinnedAsync(buffer, Length).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(Early + (64L * 1024 * 200), await receive.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // 3. Idle from here on: only the reactor can bring the last buffers back.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (pool.InFlightBuffers > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(0, pool.InFlightBuffers);
+        Assert.True(zc.Statistics.PinnedZeroCopySyscalls > 0);
+        Assert.Equal(zc.Statistics.PinnedZeroCopySyscalls, zc.Statistics.ZeroCopyCompletedSends);
+    }
+
     [LinuxKernelFact]
     public async Task LoopbackCopiedCompletionsSwitchTheSocketToPlainSends()
     {

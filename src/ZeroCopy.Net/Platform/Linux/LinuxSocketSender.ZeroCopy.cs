@@ -507,14 +507,26 @@ internal sealed partial class LinuxSocketSender
             state.Enabled = false;
             _statistics.SetZeroCopyOptInRefused();
         }
-        else if (_registration == 0)
+        else
         {
             // One-shot EPOLLERR (see "Who drains" above). EPOLLOUT is armed only while a send
-            // waits for writability: an EPOLLOUT edge follows every freed UDP packet.
-            _registration = EpollReactor.Shared.Register(_fd, this, EPOLLERR | EPOLLONESHOT, out Errno errno);
+            // waits for writability: an EPOLLOUT edge follows every freed UDP packet. A socket
+            // already registered (an earlier file or header send waited for writability) switches
+            // its registration over; left edge-triggered, the reactor would never drain the error
+            // queue for it, and a send waiting for room would wait for a signal nobody gives.
+            const uint events = EPOLLERR | EPOLLONESHOT;
+            Errno errno;
             if (_registration == 0)
             {
-                throw LinuxErrors.Socket(errno, "epoll_ctl(EPOLL_CTL_ADD)");
+                _registration = EpollReactor.Shared.Register(_fd, this, events, out errno);
+                if (_registration == 0)
+                {
+                    throw LinuxErrors.Socket(errno, "epoll_ctl(EPOLL_CTL_ADD)");
+                }
+            }
+            else if (!EpollReactor.Shared.Modify(_fd, _registration, events, out errno))
+            {
+                throw LinuxErrors.Socket(errno, "epoll_ctl(EPOLL_CTL_MOD)");
             }
 
             _oneShot = true;
