@@ -43,7 +43,7 @@ internal abstract class SendPlatform
 
         if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
         {
-            return new WindowsSendPlatform();
+            return (SendPlatform?)WindowsSendPlatform.TryCreate(out string? reason) ?? new PortableSendPlatform(reason);
         }
 
         if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX) || RuntimeInformation.IsOSPlatform(OSPlatform.Create("FREEBSD")))
