@@ -59,7 +59,11 @@ public sealed partial class ZeroCopyStatistics
         ZeroCopyMetrics.RecordSmallFileCopied(bytes);
     }
 
-    internal void AddHeaderGatherCopied(long bytes) => Interlocked.Add(ref _headerGatherCopiedBytes, bytes);
+    internal void AddHeaderGatherCopied(long bytes)
+    {
+        Interlocked.Add(ref _headerGatherCopiedBytes, bytes);
+        ZeroCopyMetrics.RecordHeaderGatherCopied(bytes);
+    }
 
     internal void AddCorkedSend() => Interlocked.Increment(ref _corkedSends);
 }
