@@ -278,7 +278,8 @@ internal sealed class BsdSocketSender : PortableSocketSender
                 // No file bytes left (or none at all): the rest of the headers, then the trailers.
                 var rest = new IovecCursor(new PieceSequence(headers, default, trailers));
                 rest.Advance(progress.HeaderSent + progress.TrailerSent);
-                int entries = rest.Gather(slices.AsSpan(0, capacity), out offered, out _);
+                // One writev takes at most IOV_MAX entries; a longer rest simply takes several calls.
+                int entries = rest.Gather(slices.AsSpan(0, Math.Min(capacity, IOV_MAX)), out offered, out _);
                 wasSendfile = false;
                 n = WritevSlices(stackIov, slices, pins, entries, out errno);
             }
