@@ -6,6 +6,7 @@ namespace ZeroCopy.Net.Platform.Bsd;
 /// <summary>Maps FreeBSD/macOS errno values to the SocketError the BCL would report for them (runtime's SocketErrorPal).</summary>
 internal static class BsdErrors
 {
+    /// <summary>The SocketError for a BSD errno; unknown values map to <see cref="SocketError.SocketError"/>.</summary>
     public static SocketError ToSocketError(Errno errno) => errno switch
     {
         Errno.SUCCESS => SocketError.Success,

@@ -15,8 +15,10 @@ internal sealed class BsdSendPlatform : SendPlatform
     {
     }
 
+    /// <inheritdoc/>
     public override string Name => BsdLibc.IsMacOS ? "macos" : "freebsd";
 
+    /// <inheritdoc/>
     public override ZeroCopyCapabilities Capabilities =>
         ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.Cork | ZeroCopyCapabilities.AsyncReadiness;
 
@@ -72,6 +74,7 @@ internal sealed class BsdSendPlatform : SendPlatform
         return new BsdSendPlatform();
     }
 
+    /// <inheritdoc/>
     public override SocketSender CreateSender(Socket socket, ZeroCopySocketOptions options, ZeroCopyStatistics statistics)
         => new BsdSocketSender(socket, statistics);
 }

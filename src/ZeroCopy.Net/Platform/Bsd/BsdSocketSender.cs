@@ -43,6 +43,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
     private MemoryHandle[]? _pinScratch;
     private iovec[]? _iovecScratch;
 
+    /// <summary>Creates the sender for one connected socket and makes its descriptor non-blocking (invisibly to the application).</summary>
     public BsdSocketSender(Socket socket, ZeroCopyStatistics statistics)
         : base(socket, statistics)
     {
@@ -63,6 +64,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
 
     private static PieceList Empty => new(ReadOnlyMemory<ReadOnlyMemory<byte>>.Empty);
 
+    /// <inheritdoc/>
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
@@ -80,6 +82,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
         }
     }
 
+    /// <inheritdoc/>
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
@@ -102,6 +105,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
         }
     }
 
+    /// <inheritdoc/>
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
@@ -323,6 +327,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
     {
         Pin(iov, slices, pins, headEntries + tailEntries);
         sf_hdtr hdtr;
+        // A NULL list with a zero count: a count of 0 with a non-NULL pointer is EINVAL on both OSes.
         hdtr.headers = headEntries == 0 ? null : iov;
         hdtr.hdr_cnt = headEntries;
         hdtr.trailers = tailEntries == 0 ? null : iov + headEntries;

@@ -20,8 +20,10 @@ internal sealed class WindowsSendPlatform : SendPlatform
     {
     }
 
+    /// <inheritdoc/>
     public override string Name => "windows";
 
+    /// <inheritdoc/>
     public override ZeroCopyCapabilities Capabilities => ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.Cork;
 
     /// <summary>
@@ -78,6 +80,7 @@ internal sealed class WindowsSendPlatform : SendPlatform
         return new WindowsSendPlatform();
     }
 
+    /// <inheritdoc/>
     public override SocketSender CreateSender(Socket socket, ZeroCopySocketOptions options, ZeroCopyStatistics statistics)
         => new WindowsSocketSender(socket, statistics);
 }

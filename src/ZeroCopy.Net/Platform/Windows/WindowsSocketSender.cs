@@ -40,6 +40,7 @@ internal sealed class WindowsSocketSender : PortableSocketSender
     // call this sender started and has not finished with.
     private int _inFlight;
 
+    /// <summary>Creates the sender for one connected socket; nothing native is allocated until its first TransmitFile.</summary>
     public WindowsSocketSender(Socket socket, ZeroCopyStatistics statistics)
         : base(socket, statistics)
     {
@@ -49,6 +50,7 @@ internal sealed class WindowsSocketSender : PortableSocketSender
     /// <inheritdoc/>
     public override ZeroCopyCapabilities Capabilities => ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.Cork;
 
+    /// <inheritdoc/>
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
@@ -66,6 +68,7 @@ internal sealed class WindowsSocketSender : PortableSocketSender
         }
     }
 
+    /// <inheritdoc/>
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
@@ -87,6 +90,7 @@ internal sealed class WindowsSocketSender : PortableSocketSender
         }
     }
 
+    /// <inheritdoc/>
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif

@@ -34,6 +34,7 @@ internal sealed unsafe class WindowsTransmitState : IDisposable
     private int _gatherCapacity;
     private bool _disposed;
 
+    /// <summary>Allocates the native OVERLAPPED and TRANSMIT_FILE_BUFFERS and registers the completion event with the thread pool.</summary>
     public WindowsTransmitState()
     {
         // One block: OVERLAPPED (32 bytes) then TRANSMIT_FILE_BUFFERS (32 bytes), pointer-aligned.
