@@ -149,20 +149,12 @@ internal sealed class WindowsSocketSender : PortableSocketSender
             long sent = 0;
             long fileSent = 0;
             bool first = true;
-            while (first || fileSent < count)
+            while (TransmitFileCalls.TryGetNext(count, fileSent, first, headLength, tailLength, out uint chunk, out int head, out int tail))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (IsDisposing)
                 {
                     throw ThrowHelper.SocketDisposedDuringSend(sent, total);
-                }
-
-                uint chunk = (uint)Math.Min(count - fileSent, TRANSMITFILE_MAX_CHUNK);
-                int head = first ? headLength : 0;
-                int tail = fileSent + chunk == count ? tailLength : 0;
-                if (chunk == 0 && head == 0 && tail == 0)
-                {
-                    break;
                 }
 
                 // nNumberOfBytesToWrite 0 means "the whole file": an empty window passes no file at all.
