@@ -1,5 +1,6 @@
-using System;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
+using System;
 using static ZeroCopy.Net.Interop.Bsd;
 
 namespace ZeroCopy.Net.Platform.Bsd;
@@ -9,6 +10,8 @@ namespace ZeroCopy.Net.Platform.Bsd;
 /// TCP_NOPUSH as the cork, readiness through <see cref="KqueueReactor"/> (<see cref="BsdSocketSender"/>).
 /// Memory bodies and pinned sends take the portable path, counted as copied.
 /// </summary>
+[SupportedOSPlatform("freebsd")]
+[SupportedOSPlatform("macos")]
 internal sealed class BsdSendPlatform : SendPlatform
 {
     private BsdSendPlatform()

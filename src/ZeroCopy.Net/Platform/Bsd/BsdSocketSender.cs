@@ -1,10 +1,11 @@
-using System;
 using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Threading;
+using System.Runtime.Versioning;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopy.Net.Internal;
 using ZeroCopy.Net.Platform.Portable;
@@ -30,6 +31,8 @@ namespace ZeroCopy.Net.Platform.Bsd;
 /// <para>The descriptor is made O_NONBLOCK the way the Linux sender does it (toggling
 /// <see cref="Socket.Blocking"/>); an EAGAIN waits on <see cref="KqueueReactor"/>, never on a blocked thread.</para>
 /// </remarks>
+[SupportedOSPlatform("freebsd")]
+[SupportedOSPlatform("macos")]
 internal sealed class BsdSocketSender : PortableSocketSender
 {
     // Pieces of up to this many iovecs (headers and trailers together) build their iovec on the stack.
