@@ -1,6 +1,6 @@
+using System;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
-using System;
 using static ZeroCopy.Net.Interop.Bsd;
 
 namespace ZeroCopy.Net.Platform.Bsd;

@@ -1,11 +1,11 @@
+using System;
 using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopy.Net.Internal;
 using ZeroCopy.Net.Platform.Portable;

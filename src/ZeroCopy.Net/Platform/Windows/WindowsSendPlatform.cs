@@ -1,7 +1,7 @@
+using System;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using System;
 using static ZeroCopy.Net.Interop.Kernel32;
 using static ZeroCopy.Net.Interop.Mswsock;
 using static ZeroCopy.Net.Interop.Winsock2;
