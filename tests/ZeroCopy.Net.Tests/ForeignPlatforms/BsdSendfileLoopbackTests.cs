@@ -19,6 +19,9 @@ public class BsdSendfileLoopbackTests
     public Task HeadersAndTrailersAroundAnEmptyWindow() => ForeignKernelPathScenarios.HeadersFileAndTrailersAsync(0);
 
     [BsdFact]
+    public Task MorePiecesThanIovMax() => ForeignKernelPathScenarios.MorePiecesThanIovMaxAsync();
+
+    [BsdFact]
     public Task SlowReader() => ForeignKernelPathScenarios.SlowReaderAsync();
 
     [BsdFact]

@@ -83,6 +83,33 @@ internal static class ForeignKernelPathScenarios
         Assert.Equal(memoryBytes, zc.Statistics.VectoredSendBytes);
         Assert.Equal(0, zc.Statistics.PortableCopiedBytes);
         Assert.Equal(ZeroCopySocket.ProcessPlatformName == "windows" ? memoryBytes : 0, zc.Statistics.HeaderGatherCopiedBytes);
+
+        // BSD corks with TCP_NOPUSH around headers/trailers; TransmitFile needs no cork.
+        Assert.Equal(ZeroCopySocket.ProcessPlatformName == "windows" ? 0 : 1, zc.Statistics.CorkedSends);
+    }
+
+    /// <summary>
+    /// More header and trailer pieces than one sf_hdtr list or writev takes (IOV_MAX, 1024): BSD sends
+    /// header windows by writev before the file and the trailers after it; Windows gathers them all.
+    /// </summary>
+    public static async Task MorePiecesThanIovMaxAsync()
+    {
+        using var file = TestFile.Create(200_000, seed: 27);
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client);
+        ReadOnlyMemory<byte>[] headers = Enumerable.Range(0, 1500).Select(i => (ReadOnlyMemory<byte>)new[] { (byte)i, (byte)(i >> 8) }).ToArray();
+        ReadOnlyMemory<byte>[] trailers = Enumerable.Range(0, 1100).Select(i => (ReadOnlyMemory<byte>)new[] { (byte)(i * 7) }).ToArray();
+        byte[] expected = headers.SelectMany(h => h.ToArray())
+            .Concat(ResponseExchange.Pattern(0, (int)file.Length, seed: 27))
+            .Concat(trailers.SelectMany(t => t.ToArray()))
+            .ToArray();
+
+        long sent = await SendFileKit.Within(zc.SendWithHeadersAsync(headers, SendBody.FromFile(file.Path), trailers).AsTask(), "the send");
+        byte[] got = await SendFileKit.CloseAndReadAllAsync(pair.Client, pair.Server);
+
+        Assert.Equal(expected.Length, sent);
+        Assert.Equal(expected, got);
+        Assert.Equal(file.Length, zc.Statistics.KernelSendFileBytes);
     }
 
     /// <summary>A reader that takes 16 KiB at a time behind a 4 KiB send buffer: the send waits again and again and still delivers every byte.</summary>

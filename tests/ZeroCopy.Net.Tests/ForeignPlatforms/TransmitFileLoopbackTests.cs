@@ -19,6 +19,9 @@ public class TransmitFileLoopbackTests
     public Task HeadersAndTrailersAroundAnEmptyWindow() => ForeignKernelPathScenarios.HeadersFileAndTrailersAsync(0);
 
     [WindowsFact]
+    public Task MorePiecesThanIovMax() => ForeignKernelPathScenarios.MorePiecesThanIovMaxAsync();
+
+    [WindowsFact]
     public Task SlowReader() => ForeignKernelPathScenarios.SlowReaderAsync();
 
     [WindowsFact]
