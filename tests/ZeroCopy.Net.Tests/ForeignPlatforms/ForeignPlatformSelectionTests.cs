@@ -10,6 +10,7 @@ public class ForeignPlatformSelectionTests
     public void WindowsChoosesTransmitFile()
     {
         Assert.Null(ZeroCopySocket.ProcessFallbackReason);
+        Assert.Equal("windows", ZeroCopySocket.ProcessPlatformName);
         Assert.Equal(ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.Cork, ZeroCopySocket.ProcessCapabilities);
     }
 
@@ -17,6 +18,7 @@ public class ForeignPlatformSelectionTests
     public void BsdChoosesSendfileWithKqueue()
     {
         Assert.Null(ZeroCopySocket.ProcessFallbackReason);
+        Assert.Equal(System.OperatingSystem.IsMacOS() ? "macos" : "freebsd", ZeroCopySocket.ProcessPlatformName);
         Assert.Equal(
             ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.Cork | ZeroCopyCapabilities.AsyncReadiness,
             ZeroCopySocket.ProcessCapabilities);

@@ -18,31 +18,33 @@ public sealed class LinuxKernelFactAttribute : FactAttribute
 }
 
 /// <summary>
-/// A fact that runs only where the process uses the Windows TransmitFile path; elsewhere (this Linux
-/// CI included) it is skipped with the reason, never passed without running.
+/// A fact for the Windows TransmitFile path: runs on Windows, skipped with the reason elsewhere (this
+/// Linux CI included), never passed without running. Keyed on the OS, not on the chosen platform:
+/// on Windows a failed probe must fail these tests, not skip them.
 /// </summary>
 public sealed class WindowsFactAttribute : FactAttribute
 {
     public WindowsFactAttribute()
     {
-        if (ZeroCopySocket.ProcessPlatformName != "windows")
+        if (!OperatingSystem.IsWindows())
         {
-            Skip = $"Needs the Windows TransmitFile path; this process uses '{ZeroCopySocket.ProcessPlatformName}' ({ZeroCopySocket.ProcessFallbackReason ?? "not Windows"}).";
+            Skip = $"Needs Windows (the TransmitFile path); this process runs on {System.Runtime.InteropServices.RuntimeInformation.OSDescription} and uses '{ZeroCopySocket.ProcessPlatformName}'.";
         }
     }
 }
 
 /// <summary>
-/// A fact that runs only where the process uses the FreeBSD or macOS sendfile path; elsewhere (this
-/// Linux CI included) it is skipped with the reason, never passed without running.
+/// A fact for the FreeBSD/macOS sendfile path: runs on FreeBSD and macOS, skipped with the reason
+/// elsewhere (this Linux CI included), never passed without running. Keyed on the OS, not on the
+/// chosen platform: there a failed probe must fail these tests, not skip them.
 /// </summary>
 public sealed class BsdFactAttribute : FactAttribute
 {
     public BsdFactAttribute()
     {
-        if (ZeroCopySocket.ProcessPlatformName is not ("freebsd" or "macos"))
+        if (!OperatingSystem.IsFreeBSD() && !OperatingSystem.IsMacOS())
         {
-            Skip = $"Needs the FreeBSD/macOS sendfile path; this process uses '{ZeroCopySocket.ProcessPlatformName}' ({ZeroCopySocket.ProcessFallbackReason ?? "not FreeBSD or macOS"}).";
+            Skip = $"Needs FreeBSD or macOS (the sendfile + sf_hdtr path); this process runs on {System.Runtime.InteropServices.RuntimeInformation.OSDescription} and uses '{ZeroCopySocket.ProcessPlatformName}'.";
         }
     }
 }

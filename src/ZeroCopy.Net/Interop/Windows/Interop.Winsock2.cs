@@ -11,6 +11,7 @@ internal static partial class Interop
         internal const int WSA_OPERATION_ABORTED = 995;
         internal const int WSA_IO_INCOMPLETE = 996;
         internal const int WSA_IO_PENDING = 997;
+        internal const int WSAEINVAL = 10022;
         internal const int WSAENOTSOCK = 10038;
 
         /// <summary>INVALID_SOCKET ((SOCKET)(~0)).</summary>

@@ -28,7 +28,8 @@ internal sealed class WindowsSendPlatform : SendPlatform
 
     /// <summary>
     /// Probes, once per process, that the imports resolve and reject an invalid handle the way the
-    /// documentation says (INVALID_SOCKET: WSAENOTSOCK; a NULL handle: ERROR_INVALID_HANDLE).
+    /// documentation says (INVALID_SOCKET: WSAENOTSOCK, or ERROR_INVALID_HANDLE / WSAEINVAL depending
+    /// on where it is rejected; a NULL handle: ERROR_INVALID_HANDLE).
     /// Returns null (and a reason) when TransmitFile cannot be used, so the process falls back to
     /// the portable path.
     /// </summary>
@@ -48,25 +49,26 @@ internal sealed class WindowsSendPlatform : SendPlatform
             _ = Socket.OSSupportsIPv4;
 
             OVERLAPPED overlapped = default;
-            if (TransmitFile(INVALID_SOCKET, 0, 0, 0, &overlapped, null, 0) != 0
-                || Marshal.GetLastWin32Error() is not (WSAENOTSOCK or ERROR_INVALID_HANDLE))
+            int error = TransmitFile(INVALID_SOCKET, 0, 0, 0, &overlapped, null, 0) != 0 ? 0 : Marshal.GetLastWin32Error();
+            if (!IsInvalidHandleError(error))
             {
-                reason = "TransmitFile probe did not fail with WSAENOTSOCK as expected";
+                reason = $"TransmitFile probe did not fail with WSAENOTSOCK as expected (error {error})";
                 return null;
             }
 
             uint bytes;
             uint flags;
-            if (WSAGetOverlappedResult(INVALID_SOCKET, &overlapped, &bytes, 0, &flags) != 0
-                || Marshal.GetLastWin32Error() is not (WSAENOTSOCK or ERROR_INVALID_HANDLE))
+            error = WSAGetOverlappedResult(INVALID_SOCKET, &overlapped, &bytes, 0, &flags) != 0 ? 0 : Marshal.GetLastWin32Error();
+            if (!IsInvalidHandleError(error))
             {
-                reason = "WSAGetOverlappedResult probe did not fail with WSAENOTSOCK as expected";
+                reason = $"WSAGetOverlappedResult probe did not fail with WSAENOTSOCK as expected (error {error})";
                 return null;
             }
 
-            if (CancelIoEx(0, null) != 0 || Marshal.GetLastWin32Error() != ERROR_INVALID_HANDLE)
+            error = CancelIoEx(0, null) != 0 ? 0 : Marshal.GetLastWin32Error();
+            if (error != ERROR_INVALID_HANDLE)
             {
-                reason = "CancelIoEx probe did not fail with ERROR_INVALID_HANDLE as expected";
+                reason = $"CancelIoEx probe did not fail with ERROR_INVALID_HANDLE as expected (error {error})";
                 return null;
             }
         }
@@ -79,6 +81,11 @@ internal sealed class WindowsSendPlatform : SendPlatform
         reason = null;
         return new WindowsSendPlatform();
     }
+
+    // What "not a socket" looks like from Winsock, depending on where the handle is rejected:
+    // WSAENOTSOCK from the provider lookup, ERROR_INVALID_HANDLE from the kernel, WSAEINVAL from
+    // argument checks. Anything else (or success) means the import is not the call we think it is.
+    private static bool IsInvalidHandleError(int error) => error is WSAENOTSOCK or ERROR_INVALID_HANDLE or WSAEINVAL;
 
     /// <inheritdoc/>
     public override SocketSender CreateSender(Socket socket, ZeroCopySocketOptions options, ZeroCopyStatistics statistics)
