@@ -19,12 +19,15 @@ public enum ZeroCopyCapabilities
     /// <summary>Pinned user buffers can be sent with MSG_ZEROCOPY; completions are read from the socket's error queue.</summary>
     MsgZeroCopy = 1 << 1,
 
-    /// <summary>Headers, body and trailers can be coalesced with TCP_CORK or MSG_MORE.</summary>
+    /// <summary>
+    /// Headers, a file body and trailers are coalesced by the kernel: TCP_CORK or MSG_MORE (Linux), one
+    /// TransmitFile call with TRANSMIT_FILE_BUFFERS (Windows), one sendfile with sf_hdtr under TCP_NOPUSH (FreeBSD, macOS).
+    /// </summary>
     Cork = 1 << 2,
 
     /// <summary>Several buffers go out in one vectored sendmsg (iovec) from the library's own interop.</summary>
     VectoredSend = 1 << 3,
 
-    /// <summary>Waiting for writability and completions uses the library's own readiness reactor (epoll), not blocked threads.</summary>
+    /// <summary>Waiting for writability and completions uses the library's own readiness reactor (epoll on Linux, kqueue on FreeBSD and macOS), not blocked threads.</summary>
     AsyncReadiness = 1 << 4,
 }

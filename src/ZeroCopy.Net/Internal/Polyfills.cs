@@ -19,6 +19,18 @@ namespace System.Diagnostics.CodeAnalysis
     }
 }
 
+namespace System.Runtime.Versioning
+{
+    /// <summary>netstandard2.0 has no platform-compatibility attribute; this one documents the same intent there (the analyzer reads the real one on net8.0+).</summary>
+    [AttributeUsage(AttributeTargets.Class | AttributeTargets.Method | AttributeTargets.Constructor, AllowMultiple = true, Inherited = false)]
+    internal sealed class SupportedOSPlatformAttribute : Attribute
+    {
+        public SupportedOSPlatformAttribute(string platformName) => PlatformName = platformName;
+
+        public string PlatformName { get; }
+    }
+}
+
 namespace System.Runtime.CompilerServices
 {
     internal static class IsExternalInit

@@ -35,7 +35,11 @@ internal static class ThrowHelper
         "The file was truncated during the send; the peer received only part of the range, so the connection should be closed.");
 
     public static SocketException Socket(SocketError error, int errno, string operation)
-        => new SocketErrorWithErrno(error, errno, operation);
+        => new SocketErrorWithErrno(error, errno, ErrnoName(errno), operation);
+
+    /// <summary>Like <see cref="Socket(SocketError, int, string)"/> for an errno that is not Linux's (BSD numbers differ), named by the caller.</summary>
+    public static SocketException Socket(SocketError error, int errno, string errnoName, string operation)
+        => new SocketErrorWithErrno(error, errno, errnoName, operation);
 
     public static IOException FileError(int errno, string operation, string? path) => new(
         path is null
@@ -52,11 +56,11 @@ internal static class ThrowHelper
     {
         private readonly string _message;
 
-        public SocketErrorWithErrno(SocketError error, int errno, string operation)
+        public SocketErrorWithErrno(SocketError error, int errno, string errnoName, string operation)
             : base((int)error)
         {
             NativeErrno = errno;
-            _message = $"{operation} failed: {error} (errno {errno}, {ErrnoName(errno)}).";
+            _message = $"{operation} failed: {error} (errno {errno}, {errnoName}).";
         }
 
         public int NativeErrno { get; }

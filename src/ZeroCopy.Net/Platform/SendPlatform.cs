@@ -43,12 +43,12 @@ internal abstract class SendPlatform
 
         if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
         {
-            return new WindowsSendPlatform();
+            return (SendPlatform?)WindowsSendPlatform.TryCreate(out string? reason) ?? new PortableSendPlatform(reason);
         }
 
         if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX) || RuntimeInformation.IsOSPlatform(OSPlatform.Create("FREEBSD")))
         {
-            return new BsdSendPlatform();
+            return (SendPlatform?)BsdSendPlatform.TryCreate(out string? reason) ?? new PortableSendPlatform(reason);
         }
 
         return new PortableSendPlatform("no kernel path is implemented for this OS");

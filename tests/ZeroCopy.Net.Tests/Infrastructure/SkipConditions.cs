@@ -17,6 +17,38 @@ public sealed class LinuxKernelFactAttribute : FactAttribute
     }
 }
 
+/// <summary>
+/// A fact for the Windows TransmitFile path: runs on Windows, skipped with the reason elsewhere (this
+/// Linux CI included), never passed without running. Keyed on the OS, not on the chosen platform:
+/// on Windows a failed probe must fail these tests, not skip them.
+/// </summary>
+public sealed class WindowsFactAttribute : FactAttribute
+{
+    public WindowsFactAttribute()
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            Skip = $"Needs Windows (the TransmitFile path); this process runs on {System.Runtime.InteropServices.RuntimeInformation.OSDescription} and uses '{ZeroCopySocket.ProcessPlatformName}'.";
+        }
+    }
+}
+
+/// <summary>
+/// A fact for the FreeBSD/macOS sendfile path: runs on FreeBSD and macOS, skipped with the reason
+/// elsewhere (this Linux CI included), never passed without running. Keyed on the OS, not on the
+/// chosen platform: there a failed probe must fail these tests, not skip them.
+/// </summary>
+public sealed class BsdFactAttribute : FactAttribute
+{
+    public BsdFactAttribute()
+    {
+        if (!OperatingSystem.IsFreeBSD() && !OperatingSystem.IsMacOS())
+        {
+            Skip = $"Needs FreeBSD or macOS (the sendfile + sf_hdtr path); this process runs on {System.Runtime.InteropServices.RuntimeInformation.OSDescription} and uses '{ZeroCopySocket.ProcessPlatformName}'.";
+        }
+    }
+}
+
 /// <summary>Finds the external programs some tests drive (strace, gcc, curl).</summary>
 public static class Tools
 {

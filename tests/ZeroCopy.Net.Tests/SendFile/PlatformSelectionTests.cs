@@ -21,7 +21,8 @@ public class PlatformSelectionTests
     {
         if (!IsLinux64)
         {
-            Assert.Equal("portable", ZeroCopySocket.ProcessPlatformName);
+            // Windows, FreeBSD and macOS have their own kernel paths (ForeignPlatformSelectionTests).
+            Assert.NotEqual("linux", ZeroCopySocket.ProcessPlatformName);
             return;
         }
 

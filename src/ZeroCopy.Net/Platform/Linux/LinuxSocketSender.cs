@@ -41,7 +41,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         _ = options;
         _socket = socket;
         _statistics = statistics;
-        _socketHandle = GetSocketHandle(socket);
+        _socketHandle = SocketHandleAccess.Get(socket);
         _fd = (int)_socketHandle.DangerousGetHandle();
         bool blocking = socket.Blocking;
         socket.Blocking = false;
@@ -261,26 +261,5 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         }
 
         _registration = 0;
-    }
-
-    /// <summary>The socket's SafeHandle, to keep its descriptor from being closed (and reused) while a syscall uses it.</summary>
-#pragma warning disable CA1859 // One signature for every target: netstandard2.0 has no SafeSocketHandle.
-    private static SafeHandle GetSocketHandle(Socket socket)
-#pragma warning restore CA1859
-    {
-#if NETSTANDARD2_0
-        // netstandard2.0 does not declare Socket.SafeHandle, but every runtime this path runs on
-        // (.NET Core 2.1+ on 64-bit Linux) has it. Read once per socket, not per send.
-        if (typeof(Socket).GetProperty("SafeHandle")?.GetValue(socket) is SafeHandle handle)
-        {
-            return handle;
-        }
-
-        // No SafeHandle to reference: a non-owning wrapper keeps the old behaviour (no protection
-        // against Socket.Dispose during a send) rather than refusing to work.
-        return new SafeFileHandle(socket.Handle, ownsHandle: false);
-#else
-        return socket.SafeHandle;
-#endif
     }
 }

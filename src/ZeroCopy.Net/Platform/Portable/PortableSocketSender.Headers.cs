@@ -17,7 +17,7 @@ namespace ZeroCopy.Net.Platform.Portable;
 /// gather send, a file body through the copy loop. No cork exists here, so the socket gets
 /// <see cref="Socket.NoDelay"/> once, as on Linux, and the tail is never held by Nagle.
 /// </summary>
-internal sealed partial class PortableSocketSender
+internal partial class PortableSocketSender
 {
     private readonly List<ArraySegment<byte>> _segments = new();
     private ReadOnlyMemory<byte>[]? _sliceScratch;
@@ -25,12 +25,7 @@ internal sealed partial class PortableSocketSender
 
     public override async ValueTask<long> SendWithHeadersAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
     {
-        if (!_noDelaySet)
-        {
-            _socket.NoDelay = true;
-            _noDelaySet = true;
-        }
-
+        EnsureNoDelay();
         if (body.Kind is not (SendBodyKind.FilePath or SendBodyKind.FileHandle))
         {
             return await SendGatherAsync(new PieceSequence(headers, body.Memory, trailers), cancellationToken).ConfigureAwait(false);

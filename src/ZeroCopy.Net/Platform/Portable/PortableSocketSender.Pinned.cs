@@ -8,7 +8,7 @@ using ZeroCopy.Net.Internal;
 
 namespace ZeroCopy.Net.Platform.Portable;
 
-internal sealed partial class PortableSocketSender
+internal partial class PortableSocketSender
 {
     /// <summary>
     /// Copies through the BCL's Socket.SendAsync:

@@ -14,7 +14,11 @@ namespace ZeroCopy.Net.Platform.Portable;
 /// careful application would write by hand. No kernel zero-copy; every byte is counted in
 /// <see cref="ZeroCopyStatistics.PortableCopiedBytes"/>.
 /// </summary>
-internal sealed partial class PortableSocketSender : SocketSender
+/// <remarks>
+/// Not sealed: the Windows and BSD senders derive from it, replace the file paths with their
+/// kernel calls and keep everything else (pinned sends, memory bodies) on this correct path.
+/// </remarks>
+internal partial class PortableSocketSender : SocketSender
 {
     // Large enough that the syscall count stays low, small enough to stay out of the LOH pool's way.
     private const int ChunkSize = 64 * 1024;
@@ -34,6 +38,25 @@ internal sealed partial class PortableSocketSender : SocketSender
     }
 
     public override ZeroCopyCapabilities Capabilities => ZeroCopyCapabilities.None;
+
+    /// <summary>The socket this sender writes to.</summary>
+    protected Socket Socket => _socket;
+
+    /// <summary>The counters of the <see cref="ZeroCopySocket"/> that owns this sender.</summary>
+    protected ZeroCopyStatistics Statistics => _statistics;
+
+    /// <summary>True once disposal has started; a send then stops at its next step.</summary>
+    protected bool IsDisposing => _disposing;
+
+    /// <summary>Sets TCP_NODELAY once per socket, so the last segment of a send with headers is never held by Nagle.</summary>
+    protected void EnsureNoDelay()
+    {
+        if (!_noDelaySet)
+        {
+            _socket.NoDelay = true;
+            _noDelaySet = true;
+        }
+    }
 
     public override async ValueTask<long> SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
     {
@@ -157,6 +180,7 @@ internal sealed partial class PortableSocketSender : SocketSender
         }
     }
 
+    /// <inheritdoc/>
     public override void BeginDispose()
     {
         _disposing = true;

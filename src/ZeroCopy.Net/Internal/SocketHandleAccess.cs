@@ -1,0 +1,30 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace ZeroCopy.Net.Internal;
+
+/// <summary>The socket's SafeHandle, which every kernel path references for the length of a send so the descriptor (or SOCKET) cannot be closed and reused under it.</summary>
+internal static class SocketHandleAccess
+{
+    /// <summary>Returns <paramref name="socket"/>'s SafeHandle (read once per socket, not per send).</summary>
+#pragma warning disable CA1859 // One signature for every target: netstandard2.0 has no SafeSocketHandle.
+    public static SafeHandle Get(Socket socket)
+#pragma warning restore CA1859
+    {
+#if NETSTANDARD2_0
+        // netstandard2.0 does not declare Socket.SafeHandle, but every runtime the kernel paths run
+        // on (.NET Core 2.1+) has it.
+        if (typeof(Socket).GetProperty("SafeHandle")?.GetValue(socket) is SafeHandle handle)
+        {
+            return handle;
+        }
+
+        // No SafeHandle to reference (.NET Framework): a non-owning wrapper keeps the old behaviour
+        // (no protection against Socket.Dispose during a send) rather than refusing to work.
+        return new SafeFileHandle(socket.Handle, ownsHandle: false);
+#else
+        return socket.SafeHandle;
+#endif
+    }
+}
