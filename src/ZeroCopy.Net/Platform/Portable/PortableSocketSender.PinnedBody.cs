@@ -5,7 +5,7 @@ using ZeroCopy.Net.Internal;
 
 namespace ZeroCopy.Net.Platform.Portable;
 
-internal sealed partial class PortableSocketSender
+internal partial class PortableSocketSender
 {
     /// <summary>
     /// A pinned body is sent as a memory body (one gather send with the headers and trailers): the
