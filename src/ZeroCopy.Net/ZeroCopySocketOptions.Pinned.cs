@@ -5,7 +5,7 @@ namespace ZeroCopy.Net;
 public sealed partial class ZeroCopySocketOptions
 {
     /// <summary>The default of <see cref="PinnedZeroCopyThreshold"/>: 48 KiB (see docs/benchmarks.md, "SendPinnedAsync (issue 3)").</summary>
-    public const int DefaultPinnedZeroCopyThreshold = 48 * 1024;
+    public const int DefaultPinnedZeroCopyThreshold = 32 * 1024;
 
     /// <summary>
     /// SendPinnedAsync calls smaller than this many bytes are sent as plain copies (their buffers
