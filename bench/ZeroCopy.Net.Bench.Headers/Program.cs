@@ -179,7 +179,7 @@ internal static class Child
     {
         var content = new byte[bodySize];
         new Random(bodySize).NextBytes(content);
-        var connections = new List<(string Mode, Socket Client, Socket Server, Task Serve, List<long> Latencies, long[] Ticks)>();
+        var connections = new List<(string Mode, Socket Client, Socket Server, Task Serve, List<long> Latencies, long[] Ticks, double[] CpuSeconds)>();
         var paths = new List<string>();
         using var stop = new CancellationTokenSource();
         try
@@ -199,7 +199,7 @@ internal static class Child
                 await File.WriteAllBytesAsync(path, content);
                 paths.Add(path);
                 Task serve = Task.Run(() => ServeAsync(mode, server, path, content, stop.Token));
-                connections.Add((mode, client, server, serve, new List<long>(1 << 18), new long[1]));
+                connections.Add((mode, client, server, serve, new List<long>(1 << 18), new long[1], new double[1]));
             }
 
             var request = new byte[RequestLength];
@@ -215,9 +215,13 @@ internal static class Child
             {
                 foreach (var c in connections)
                 {
+                    // CPU time of the whole process (server and client of this contender, plus the
+                    // runtime) per turn: steadier than latency on a VM whose idle vCPUs are slow to wake.
+                    double cpu0 = Environment.CpuUsage.TotalTime.TotalSeconds;
                     long t0 = Stopwatch.GetTimestamp();
                     await Loop(c.Client, request, response, slice, c.Latencies);
                     c.Ticks[0] += Stopwatch.GetTimestamp() - t0;
+                    c.CpuSeconds[0] += Environment.CpuUsage.TotalTime.TotalSeconds - cpu0;
                 }
             }
 
@@ -230,7 +234,7 @@ internal static class Child
                 long over10 = l.Count(x => x * 1000.0 / Stopwatch.Frequency > 10);
                 long over30 = l.Count(x => x * 1000.0 / Stopwatch.Frequency > 30);
                 Console.WriteLine(FormattableString.Invariant(
-                    $"| {c.Mode} | {bodySize / 1024} KiB | {(nagle ? "on" : "off")} | {l.Count / elapsed:F0} | {us(0.5):F0} | {us(0.99):F0} | {us(0.999):F0} | {l[^1] * 1000.0 / Stopwatch.Frequency:F1} | {over10} | {over30} | {l.Count} |"));
+                    $"| {c.Mode} | {bodySize / 1024} KiB | {(nagle ? "on" : "off")} | {l.Count / elapsed:F0} | {us(0.5):F0} | {us(0.99):F0} | {us(0.999):F0} | {l[^1] * 1000.0 / Stopwatch.Frequency:F1} | {over10} | {over30} | {l.Count} | {c.CpuSeconds[0] * 1e6 / l.Count:F1} |"));
             }
 
             return 0;
