@@ -25,17 +25,7 @@ public sealed partial class ZeroCopySocket
         int length = body.PinnedLength;
         ValidatePinned(buffer, length, nameof(body), nameof(body));
         ThrowIfNotStream();
-        EnterSend();
-        PinnedSendBatch batch = PinnedSendBatch.Rent();
-        if (!BufferPool.TryTakeForSend(buffer))
-        {
-            // Lost a race with the owner's Dispose (or a concurrent send of the same buffer).
-            batch.Release();
-            ExitSend();
-            PinnedThrowHelper.ThrowBufferNotOwned();
-        }
-
-        batch.Add(buffer.Segment!, length);
+        PinnedSendBatch batch = EnterSendWithBuffer(buffer, length);
         ValueTask<long> send;
         try
         {

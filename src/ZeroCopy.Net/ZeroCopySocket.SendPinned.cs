@@ -39,17 +39,7 @@ public sealed partial class ZeroCopySocket
     public ValueTask SendPinnedAsync(PinnedBuffer buffer, int length, CancellationToken cancellationToken = default)
     {
         ValidatePinned(buffer, length, nameof(buffer), nameof(length));
-        EnterSend();
-        PinnedSendBatch batch = PinnedSendBatch.Rent();
-        if (!BufferPool.TryTakeForSend(buffer))
-        {
-            batch.Release();
-            ExitSend();
-            PinnedThrowHelper.ThrowBufferNotOwned();
-        }
-
-        batch.Add(buffer.Segment!, length);
-        return StartPinned(batch, cancellationToken);
+        return StartPinned(EnterSendWithBuffer(buffer, length), cancellationToken);
     }
 
     /// <summary>
@@ -146,6 +136,26 @@ public sealed partial class ZeroCopySocket
         }
 
         return CompleteCallerPinnedAsync(send, release);
+    }
+
+    /// <summary>
+    /// Enters the send gate and takes one validated buffer (Rented → InFlight) into a new batch. When
+    /// the owner's Dispose (or a concurrent send of the same buffer) won the race, undoes both and
+    /// throws, leaving the caller as it was.
+    /// </summary>
+    private PinnedSendBatch EnterSendWithBuffer(PinnedBuffer buffer, int length)
+    {
+        EnterSend();
+        PinnedSendBatch batch = PinnedSendBatch.Rent();
+        if (!BufferPool.TryTakeForSend(buffer))
+        {
+            batch.Release();
+            ExitSend();
+            PinnedThrowHelper.ThrowBufferNotOwned();
+        }
+
+        batch.Add(buffer.Segment!, length);
+        return batch;
     }
 
     private void ValidatePinned(PinnedBuffer buffer, int length, string bufferName, string lengthName)
