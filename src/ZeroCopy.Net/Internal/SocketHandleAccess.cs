@@ -27,4 +27,29 @@ internal static class SocketHandleAccess
         return socket.SafeHandle;
 #endif
     }
+
+    /// <summary>
+    /// References the socket's handle for the length of one send; throws ObjectDisposedException for
+    /// a socket already closed. Returns whether a reference was added (pass it to <see cref="Release"/>).
+    /// </summary>
+    public static bool Acquire(SafeHandle handle, Socket socket)
+    {
+        if (handle.IsClosed)
+        {
+            ThrowHelper.ThrowObjectDisposed(socket);
+        }
+
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        return added;
+    }
+
+    /// <summary>Drops the reference <see cref="Acquire"/> added, if it added one.</summary>
+    public static void Release(SafeHandle handle, bool added)
+    {
+        if (added)
+        {
+            handle.DangerousRelease();
+        }
+    }
 }

@@ -151,17 +151,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
     /// shuts the connection down instead and waits for us; the shutdown wakes a parked send
     /// (EPOLLHUP) and the next sendfile fails it.
     /// </remarks>
-    private bool AcquireSocket()
-    {
-        if (_socketHandle.IsClosed)
-        {
-            ThrowHelper.ThrowObjectDisposed(_socket);
-        }
-
-        bool added = false;
-        _socketHandle.DangerousAddRef(ref added);
-        return added;
-    }
+    private bool AcquireSocket() => SocketHandleAccess.Acquire(_socketHandle, _socket);
 
     /// <summary>Like <see cref="AcquireSocket"/>, for callers that must not throw (the reactor thread): false once the socket is closed.</summary>
     private bool TryAcquireSocket(out bool added)
@@ -178,13 +168,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         }
     }
 
-    private void ReleaseSocket(bool added)
-    {
-        if (added)
-        {
-            _socketHandle.DangerousRelease();
-        }
-    }
+    private void ReleaseSocket(bool added) => SocketHandleAccess.Release(_socketHandle, added);
 
     private unsafe long TrySendFile(int fileFd, long offset, long remaining, out Errno errno)
     {

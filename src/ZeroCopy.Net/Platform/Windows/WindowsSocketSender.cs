@@ -325,25 +325,9 @@ internal sealed class WindowsSocketSender : PortableSocketSender
     }
 
     /// <summary>References the socket's handle for the length of one send, like the runtime's own operations (see LinuxSocketSender.AcquireSocket).</summary>
-    private bool AcquireSocket()
-    {
-        if (_socketHandle.IsClosed)
-        {
-            ThrowHelper.ThrowObjectDisposed(Socket);
-        }
+    private bool AcquireSocket() => SocketHandleAccess.Acquire(_socketHandle, Socket);
 
-        bool added = false;
-        _socketHandle.DangerousAddRef(ref added);
-        return added;
-    }
-
-    private void ReleaseSocket(bool added)
-    {
-        if (added)
-        {
-            _socketHandle.DangerousRelease();
-        }
-    }
+    private void ReleaseSocket(bool added) => SocketHandleAccess.Release(_socketHandle, added);
 
     /// <inheritdoc/>
     public override void BeginDispose()
