@@ -1,3 +1,4 @@
+using System;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
@@ -44,7 +45,25 @@ internal static class SocketHandleAccess
         return added;
     }
 
-    /// <summary>Drops the reference <see cref="Acquire"/> added, if it added one.</summary>
+    /// <summary>
+    /// Like <see cref="Acquire"/>, for callers that must not throw (a reactor thread, disposal):
+    /// false once the handle is closed, when its number may already belong to another socket.
+    /// </summary>
+    public static bool TryAcquire(SafeHandle handle, out bool added)
+    {
+        added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            return added;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Drops the reference <see cref="Acquire"/> or <see cref="TryAcquire"/> added, if it added one.</summary>
     public static void Release(SafeHandle handle, bool added)
     {
         if (added)

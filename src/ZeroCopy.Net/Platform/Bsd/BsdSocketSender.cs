@@ -424,24 +424,16 @@ internal sealed class BsdSocketSender : PortableSocketSender
             return;
         }
 
-        bool added = false;
+        // Only EV_DELETE by number while we hold the descriptor open (see LinuxSocketSender.DisposeAsync);
+        // closed first, closing removed the knote already.
+        bool held = SocketHandleAccess.TryAcquire(_socketHandle, out bool added);
         try
         {
-            // Only EV_DELETE by number while we hold the descriptor open (see LinuxSocketSender.DisposeAsync).
-            _socketHandle.DangerousAddRef(ref added);
-            KqueueReactor.Shared.Unregister(_fd, _registration);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Closed first: closing removed the knote already.
-            KqueueReactor.Shared.Unregister(-1, _registration);
+            KqueueReactor.Shared.Unregister(held ? _fd : -1, _registration);
         }
         finally
         {
-            if (added)
-            {
-                _socketHandle.DangerousRelease();
-            }
+            ReleaseSocket(added);
         }
 
         _registration = 0;

@@ -154,19 +154,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
     private bool AcquireSocket() => SocketHandleAccess.Acquire(_socketHandle, _socket);
 
     /// <summary>Like <see cref="AcquireSocket"/>, for callers that must not throw (the reactor thread): false once the socket is closed.</summary>
-    private bool TryAcquireSocket(out bool added)
-    {
-        added = false;
-        try
-        {
-            _socketHandle.DangerousAddRef(ref added);
-            return added;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-    }
+    private bool TryAcquireSocket(out bool added) => SocketHandleAccess.TryAcquire(_socketHandle, out added);
 
     private void ReleaseSocket(bool added) => SocketHandleAccess.Release(_socketHandle, added);
 
@@ -221,27 +209,18 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         // While still registered: completions arrive through EPOLLERR and our own drains.
         await DisposeZeroCopyAsync().ConfigureAwait(false);
 
-        bool added = false;
+        // Only EPOLL_CTL_DEL by number while we hold the descriptor open: once the Socket is closed,
+        // closing removed it from the epoll set already and the number may belong to another socket
+        // (whose registration a DEL would silently remove). Closed first: fd -1 makes epoll_ctl fail
+        // harmlessly (EBADF), and the reactor still forgets the registration id.
+        bool held = TryAcquireSocket(out bool added);
         try
         {
-            // Only EPOLL_CTL_DEL by number while we hold the descriptor open: once the Socket is
-            // closed, closing removed it from the epoll set already and the number may belong to
-            // another socket (whose registration a DEL would silently remove).
-            _socketHandle.DangerousAddRef(ref added);
-            EpollReactor.Shared.Unregister(_fd, _registration);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The socket was closed first. fd -1 makes epoll_ctl fail harmlessly (EBADF); the reactor
-            // still forgets the registration id.
-            EpollReactor.Shared.Unregister(-1, _registration);
+            EpollReactor.Shared.Unregister(held ? _fd : -1, _registration);
         }
         finally
         {
-            if (added)
-            {
-                _socketHandle.DangerousRelease();
-            }
+            ReleaseSocket(added);
         }
 
         _registration = 0;

@@ -303,24 +303,20 @@ internal sealed class WindowsSocketSender : PortableSocketSender
             return;
         }
 
-        bool added = false;
+        // The socket is closed: closing it cancelled every call on it already.
+        if (!SocketHandleAccess.TryAcquire(_socketHandle, out bool added))
+        {
+            return;
+        }
+
         try
         {
-            _socketHandle.DangerousAddRef(ref added);
-
             // ERROR_NOT_FOUND: the call completed meanwhile; nothing to do.
             _ = CancelIoEx(_socketHandle.DangerousGetHandle(), state.Overlapped);
         }
-        catch (ObjectDisposedException)
-        {
-            // The socket is closed: closing it cancelled every call on it already.
-        }
         finally
         {
-            if (added)
-            {
-                _socketHandle.DangerousRelease();
-            }
+            ReleaseSocket(added);
         }
     }
 
