@@ -189,7 +189,7 @@ internal sealed partial class LinuxSocketSender
         {
             if (buffer is not null)
             {
-                ReadFully(fileFd, buffer, offset, count);
+                ReadWindow(fileFd, buffer, 0, offset, count, windowChecked: true, null);
                 _statistics.AddSmallFileCopied(count);
             }
 
@@ -377,34 +377,6 @@ internal sealed partial class LinuxSocketSender
         }
 
         return scratch;
-    }
-
-    private unsafe void ReadFully(int fileFd, byte[] buffer, long offset, int count)
-    {
-        int done = 0;
-        fixed (byte* p = buffer)
-        {
-            while (done < count)
-            {
-                nint n = pread(fileFd, p + done, (nuint)(count - done), offset + done);
-                if (n > 0)
-                {
-                    done += (int)n;
-                }
-                else if (n == 0)
-                {
-                    throw ThrowHelper.FileShrunk(done, count, offset);
-                }
-                else
-                {
-                    Errno errno = GetLastErrno();
-                    if (errno != Errno.EINTR)
-                    {
-                        throw ThrowHelper.FileError((int)errno, "pread", null);
-                    }
-                }
-            }
-        }
     }
 
     /// <summary>Makes sure nothing is left waiting for Nagle or MSG_MORE once the last byte is handed over.</summary>
