@@ -12,19 +12,24 @@ using Microsoft.Win32.SafeHandles;
 using ZeroCopy.Net;
 using ZeroCopy.Net.Internal;
 
-// Request/response over loopback, one connection, closed loop: the client writes a 32-byte request,
-// the server answers with a ~200 B header + a body of 1 KiB, 4 KiB or 64 KiB from a file, the
-// client reads the whole response and records the latency. Server and client share this process
-// (2 vCPUs: one thread each, mostly). Every configuration runs in its own child process so JIT,
-// GC and leaked descriptors (the BCL's SendFileAsync leaks one per call on Linux) do not carry over.
+// Request/response over loopback, one connection per contender, closed loop: the client writes a
+// 32-byte request, the server answers with a ~200 B header + a body of 1 KiB, 4 KiB or 64 KiB from
+// a file (or a cached copy), the client reads the whole response and records the latency.
 //
-// Usage: ZeroCopy.Net.Bench.Headers [seconds-per-run=2] [repetitions=3] [mode-filter|all] [on|off]
+// --serve is the server half for bench/headers-client/rr_client.c, which bench/run-headers-bench.sh
+// drives: the published numbers come from there (a client in C, in its own process, and the
+// server's CPU time read apart from the client's).
+// --child (and no arguments: every configuration in a child process of its own) runs both halves in
+// this process and also reports the bytes allocated per response.
+//
+// Usage: ZeroCopy.Net.Bench.Headers --serve <bodyBytes> <on|off> <mode,mode,...>
+//        ZeroCopy.Net.Bench.Headers [seconds-per-run=2] [repetitions=3] [mode-filter|all] [on|off]
 //        ZeroCopy.Net.Bench.Headers --child <mode> <bodyBytes> <nagle:on|off> <seconds>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-if (args.Length > 0 && args[0] == "--interleave")
+if (args.Length > 0 && args[0] == "--serve")
 {
-    // --interleave <bodyBytes> <on|off> <seconds-per-mode> <mode,mode,...>
-    return await Child.RunInterleavedAsync(args[4].Split(','), int.Parse(args[1]), args[2] == "on", double.Parse(args[3]));
+    // --serve <bodyBytes> <on|off> <mode,mode,...>: the server half only, for bench/headers-client/rr_client.c.
+    return await Child.ServeExternalClientAsync(args[3].Split(','), int.Parse(args[1]), args[2] == "on");
 }
 
 if (args.Length > 0 && args[0] == "--child")
@@ -97,7 +102,7 @@ internal static class Child
     public static readonly string[] Modes =
     {
         "zc-handle", "zc-path", "zc-memory", "zc-sendfile-only", "zc-cork", "zc-toggle", "zc-nopush",
-        "bcl-sendfile", "bcl-two-sends", "bcl-one-buffer",
+        "bcl-sendfile", "bcl-two-sends", "bcl-one-buffer", "bcl-one-buffer-nodelay",
     };
 
     private const int HeaderLength = 200;
@@ -172,84 +177,58 @@ internal static class Child
     }
 
     /// <summary>
-    /// All modes in one process, one connection each, taking turns in 100 ms slices until each has
-    /// had <paramref name="seconds"/>: background load (this machine is shared) hits every mode alike.
+    /// One listener per mode; prints "PORT mode port" lines, then "READY", serves the one connection
+    /// each gets from the external client until it closes, and exits.
     /// </summary>
-    public static async Task<int> RunInterleavedAsync(string[] modes, int bodySize, bool nagle, double seconds)
+    public static async Task<int> ServeExternalClientAsync(string[] modes, int bodySize, bool nagle)
     {
         var content = new byte[bodySize];
         new Random(bodySize).NextBytes(content);
-        var connections = new List<(string Mode, Socket Client, Socket Server, Task Serve, List<long> Latencies, long[] Ticks, double[] CpuSeconds)>();
-        var paths = new List<string>();
-        using var stop = new CancellationTokenSource();
+        var listeners = new List<(string Mode, Socket Listener, string Path)>();
         try
         {
             foreach (string mode in modes)
             {
-                using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
                 listener.Listen(1);
-                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = !nagle };
-                await client.ConnectAsync(listener.LocalEndPoint!);
-                Socket server = await listener.AcceptAsync();
-                server.NoDelay = !nagle;
-                // A file of its own per connection: the BCL's SendFileAsync leaks an flock(LOCK_SH) per call,
-                // and every close(2) of the same inode then walks that growing lock list.
                 string path = Path.Combine(Path.GetTempPath(), $"zc-bench-{bodySize}-{Environment.ProcessId}-{mode}.bin");
                 await File.WriteAllBytesAsync(path, content);
-                paths.Add(path);
-                Task serve = Task.Run(() => ServeAsync(mode, server, path, content, stop.Token));
-                connections.Add((mode, client, server, serve, new List<long>(1 << 18), new long[1], new double[1]));
+                listeners.Add((mode, listener, path));
+                Console.WriteLine($"PORT {mode} {((IPEndPoint)listener.LocalEndPoint!).Port}");
             }
 
-            var request = new byte[RequestLength];
-            var response = new byte[HeaderLength + bodySize];
-            foreach (var c in connections)
+            Console.WriteLine("READY");
+            Console.Out.Flush();
+            var serving = new List<Task>();
+            foreach (var (mode, listener, path) in listeners)
             {
-                await Loop(c.Client, request, response, TimeSpan.FromSeconds(0.2), null);
-            }
-
-            var slice = TimeSpan.FromMilliseconds(100);
-            int slices = (int)Math.Ceiling(seconds / slice.TotalSeconds);
-            for (int i = 0; i < slices; i++)
-            {
-                foreach (var c in connections)
+                Socket server = await listener.AcceptAsync();
+                server.NoDelay = !nagle;
+                serving.Add(Task.Run(async () =>
                 {
-                    // CPU time of the whole process (server and client of this contender, plus the
-                    // runtime) per turn: steadier than latency on a VM whose idle vCPUs are slow to wake.
-                    double cpu0 = Environment.CpuUsage.TotalTime.TotalSeconds;
-                    long t0 = Stopwatch.GetTimestamp();
-                    await Loop(c.Client, request, response, slice, c.Latencies);
-                    c.Ticks[0] += Stopwatch.GetTimestamp() - t0;
-                    c.CpuSeconds[0] += Environment.CpuUsage.TotalTime.TotalSeconds - cpu0;
-                }
+                    using (server)
+                    {
+                        try
+                        {
+                            await ServeAsync(mode, server, path, content, CancellationToken.None);
+                        }
+                        catch (Exception e) when (e is SocketException or IOException)
+                        {
+                            // The client closed mid-response: it is done.
+                        }
+                    }
+                }));
             }
 
-            foreach (var c in connections)
-            {
-                List<long> l = c.Latencies;
-                l.Sort();
-                double us(double q) => l[Math.Min(l.Count - 1, (int)(q * l.Count))] * 1e6 / Stopwatch.Frequency;
-                double elapsed = c.Ticks[0] / (double)Stopwatch.Frequency;
-                long over10 = l.Count(x => x * 1000.0 / Stopwatch.Frequency > 10);
-                long over30 = l.Count(x => x * 1000.0 / Stopwatch.Frequency > 30);
-                Console.WriteLine(FormattableString.Invariant(
-                    $"| {c.Mode} | {bodySize / 1024} KiB | {(nagle ? "on" : "off")} | {l.Count / elapsed:F0} | {us(0.5):F0} | {us(0.99):F0} | {us(0.999):F0} | {l[^1] * 1000.0 / Stopwatch.Frequency:F1} | {over10} | {over30} | {l.Count} | {c.CpuSeconds[0] * 1e6 / l.Count:F1} |"));
-            }
-
+            await Task.WhenAll(serving);
             return 0;
         }
         finally
         {
-            stop.Cancel();
-            foreach (var c in connections)
+            foreach (var (_, listener, path) in listeners)
             {
-                c.Client.Dispose();
-                c.Server.Dispose();
-            }
-
-            foreach (string path in paths)
-            {
+                listener.Dispose();
                 File.Delete(path);
             }
         }
@@ -294,10 +273,17 @@ internal static class Child
 
         var oneBuffer = new byte[HeaderLength + content.Length];
         content.CopyTo(oneBuffer, HeaderLength);
+        if (mode == "bcl-one-buffer-nodelay")
+        {
+            // What SendWithHeadersAsync does to the socket (TCP_NODELAY once), without the library.
+            server.NoDelay = true;
+        }
+
         await using var zc = new ZeroCopySocket(server);
         using SafeFileHandle handle = File.OpenHandle(path);
+        using SendCpu? sendCpu = SendCpu.ForMode(mode);
         long served = 0;
-        int leakedBudget = 15_000;
+        int leakedBudget = 19_000; // under the 20,000-descriptor limit here
         while (!stop.IsCancellationRequested)
         {
             int got = 0;
@@ -316,6 +302,8 @@ internal static class Child
 
             // The header changes per response in real servers: touch it.
             header[0] = (byte)('A' + (served % 26));
+            long cpu0 = sendCpu is null ? 0 : SendCpu.ThreadNanoseconds();
+            int thread0 = Environment.CurrentManagedThreadId;
             switch (mode)
             {
                 case "zc-path":
@@ -337,6 +325,7 @@ internal static class Child
                     await server.SendAsync(content, SocketFlags.None, stop);
                     break;
                 case "bcl-one-buffer":
+                case "bcl-one-buffer-nodelay":
                     header.CopyTo(oneBuffer, 0);
                     await server.SendAsync(oneBuffer, SocketFlags.None, stop);
                     break;
@@ -346,9 +335,72 @@ internal static class Child
                     break;
             }
 
+            if (sendCpu is not null && Environment.CurrentManagedThreadId == thread0)
+            {
+                // Only sends that completed on the calling thread: their whole cost is on this clock.
+                sendCpu.Add(SendCpu.ThreadNanoseconds() - cpu0);
+            }
+
             served++;
         }
 
         return served;
+    }
+}
+
+/// <summary>
+/// With ZC_BENCH_SEND_CPU=&lt;file&gt; set, the sending thread's CPU time of each send call that completed
+/// on that thread (clock_gettime(CLOCK_THREAD_CPUTIME_ID) around it), appended to the file as
+/// "mode nanoseconds-per-send sends" when the connection ends: the send path's own cost, kernel
+/// loopback delivery included, without the runtime's receive and dispatch around it.
+/// </summary>
+internal sealed class SendCpu : IDisposable
+{
+    private static readonly object FileLock = new();
+    private readonly string _mode;
+    private readonly string _path;
+    private long _nanoseconds;
+    private long _sends;
+
+    private SendCpu(string mode, string path)
+    {
+        _mode = mode;
+        _path = path;
+    }
+
+    public static SendCpu? ForMode(string mode)
+        => Environment.GetEnvironmentVariable("ZC_BENCH_SEND_CPU") is { Length: > 0 } path ? new SendCpu(mode, path) : null;
+
+    public static long ThreadNanoseconds()
+    {
+        _ = clock_gettime(3 /* CLOCK_THREAD_CPUTIME_ID */, out Timespec t);
+        return t.Seconds * 1_000_000_000 + t.Nanoseconds;
+    }
+
+    public void Add(long nanoseconds)
+    {
+        _nanoseconds += nanoseconds;
+        _sends++;
+    }
+
+    public void Dispose()
+    {
+        if (_sends > 0)
+        {
+            // Every connection ends at once, when the client closes them all.
+            lock (FileLock)
+            {
+                File.AppendAllText(_path, FormattableString.Invariant($"{_mode} {_nanoseconds / (double)_sends:F0} {_sends}\n"));
+            }
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
+    private static extern int clock_gettime(int clock, out Timespec time);
+
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
     }
 }

@@ -36,11 +36,9 @@ public class SmallFileSendBenchmarks : IDisposable
 
     private string _path = string.Empty;
     private SafeFileHandle? _file;
-    private Socket? _listener;
+    private DrainedLoopbackConnection? _connection;
     private Socket? _client;
-    private Socket? _server;
     private ZeroCopySocket? _zc;
-    private Thread? _drain;
 
     [GlobalSetup]
     public void Setup()
@@ -51,34 +49,9 @@ public class SmallFileSendBenchmarks : IDisposable
         File.WriteAllBytes(_path, content);
         _file = File.OpenHandle(_path);
 
-        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _listener.Listen(1);
-        _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        _client.Connect(_listener.LocalEndPoint!);
-        _server = _listener.Accept();
+        _connection = new DrainedLoopbackConnection();
+        _client = _connection.Sender;
         _zc = new ZeroCopySocket(_client);
-
-        Socket server = _server;
-        _drain = new Thread(() =>
-        {
-            byte[] buffer = new byte[256 * 1024];
-            try
-            {
-                while (server.Receive(buffer) > 0)
-                {
-                }
-            }
-            catch (SocketException)
-            {
-                // Torn down by cleanup.
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        })
-        { IsBackground = true, Name = "loopback drain" };
-        _drain.Start();
     }
 
     [GlobalCleanup]
@@ -124,10 +97,7 @@ public class SmallFileSendBenchmarks : IDisposable
     public void Dispose()
     {
         _zc?.Dispose();
-        _client?.Dispose();
-        _server?.Dispose();
-        _listener?.Dispose();
-        _drain?.Join(TimeSpan.FromSeconds(5));
+        _connection?.Dispose();
         _file?.Dispose();
         if (_path.Length > 0)
         {
@@ -135,20 +105,5 @@ public class SmallFileSendBenchmarks : IDisposable
         }
 
         GC.SuppressFinalize(this);
-    }
-
-    private sealed class ShortLoopbackConfig : ManualConfig
-    {
-        public ShortLoopbackConfig()
-        {
-            AddJob(Job.Default
-                .WithToolchain(InProcessEmitToolchain.Instance)
-                .WithLaunchCount(1)
-                .WithWarmupCount(3)
-                .WithIterationCount(12)
-                .WithInvocationCount(1024)
-                .WithUnrollFactor(1)
-                .WithId("ShortLoopback"));
-        }
     }
 }

@@ -37,10 +37,13 @@ public sealed partial class ZeroCopyStatistics
     public long CorkedSends => Volatile.Read(ref _corkedSends);
 
     /// <summary>
-    /// Header and trailer bytes copied into one native buffer before the kernel call, because the call takes
-    /// one head and one tail (Windows TransmitFile's TRANSMIT_FILE_BUFFERS). A user-space copy, counted so it
-    /// is not hidden; also counted in <see cref="VectoredSendBytes"/> once sent. Always 0 on Linux and BSD,
-    /// whose header paths take the caller's pieces as an iovec.
+    /// Bytes of the caller's header, trailer and memory-body pieces copied into one buffer before the kernel
+    /// call: on Windows because TransmitFile takes one head and one tail (TRANSMIT_FILE_BUFFERS); on Linux
+    /// for small responses (a body of at most 16 KiB, file or memory), which go out as one contiguous
+    /// send(2) instead of a vectored sendmsg. A user-space copy, counted so it is not hidden; also counted
+    /// in <see cref="VectoredSendBytes"/> once sent. A small file body's own bytes are in
+    /// <see cref="SmallFileCopiedBytes"/> instead. Always 0 on BSD, whose header paths take the caller's
+    /// pieces as an iovec.
     /// </summary>
     public long HeaderGatherCopiedBytes => Volatile.Read(ref _headerGatherCopiedBytes);
 

@@ -36,6 +36,7 @@ await Run("large", () => zc.SendWithHeadersAsync(header, SendBody.FromFile(large
 await Run("large-trailer", () => zc.SendWithHeadersAsync(header, SendBody.FromFile(large), trailer));
 await Run("small", () => zc.SendWithHeadersAsync(header, SendBody.FromFile(small)));
 await Run("memory", () => zc.SendWithHeadersAsync(header, SendBody.FromMemory(sink.AsMemory(0, 4096)), trailer));
+await Run("memory-large", () => zc.SendWithHeadersAsync(header, SendBody.FromMemory(sink.AsMemory(0, 65536)), trailer));
 await Run("pinned", () => zc.SendWithHeadersAsync(header, SendBody.FromPinned(zc.RentBuffer(65536), 65536), trailer));
 await Run("pinned-small", () => zc.SendWithHeadersAsync(header, SendBody.FromPinned(zc.RentBuffer(1024), 1024), trailer));
 

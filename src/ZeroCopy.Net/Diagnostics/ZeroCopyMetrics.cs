@@ -90,9 +90,9 @@ internal static class ZeroCopyMetrics
     public static void RecordSmallFileCopied(long bytes) => s_smallFileCopied.Add(bytes);
 
     private static readonly Counter<long> s_headerGatherCopied = s_meter.CreateCounter<long>(
-        "zerocopy.header_gather_copied", unit: "By", description: "Header and trailer bytes copied into one buffer because the kernel call takes one head and one tail (Windows TransmitFile).");
+        "zerocopy.header_gather_copied", unit: "By", description: "Header, trailer and memory-body bytes copied into one buffer before the kernel call (Windows TransmitFile's one head and one tail; small responses sent with one send(2) on Linux).");
 
-    /// <summary>Records header and trailer bytes gathered into one buffer for TransmitFile (the same increment as <see cref="ZeroCopyStatistics.HeaderGatherCopiedBytes"/>).</summary>
+    /// <summary>Records header, trailer and memory-body bytes gathered into one buffer (the same increment as <see cref="ZeroCopyStatistics.HeaderGatherCopiedBytes"/>).</summary>
     public static void RecordHeaderGatherCopied(long bytes) => s_headerGatherCopied.Add(bytes);
 
     public static void RecordSend(string path, long bytes)

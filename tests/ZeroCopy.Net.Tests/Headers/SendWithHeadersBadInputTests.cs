@@ -154,6 +154,59 @@ public class SendWithHeadersBadInputTests
         Assert.Equal(0, SendWithHeadersLoopbackTests.GetCork(pair.Client));
     }
 
+    /// <summary>
+    /// A memory body that does not fit the socket buffer goes on asynchronously after its first
+    /// sendmsg; cancelled while it waits, it stops, and what the peer got is an exact prefix of the
+    /// response (nothing skipped or repeated at the cut).
+    /// </summary>
+    [LinuxKernelFact]
+    public async Task MemoryBodyCancelledWhileWaitingStopsAtAnExactPrefix()
+    {
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client);
+        byte[] body = ResponseExchange.Pattern(0, 32 << 20);
+        using var cts = new CancellationTokenSource();
+
+        ValueTask<long> send = zc.SendWithHeadersAsync(Header, SendBody.FromMemory(body), default, cts.Token);
+        Assert.False(send.IsCompleted, "32 MiB cannot fit a loopback socket buffer");
+        for (int i = 0; i < 500 && zc.Statistics.WouldBlockWaits == 0; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(zc.Statistics.WouldBlockWaits > 0, "the send should be waiting for writability");
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await send);
+
+        long handedOver = zc.Statistics.VectoredSendBytes;
+        Assert.InRange(handedOver, 1, Header.Length + body.Length - 1);
+        pair.Client.Shutdown(SocketShutdown.Send);
+        var received = new byte[handedOver];
+        await ResponseExchange.ReceiveExactlyAsync(pair.Server, received, received.Length);
+        Assert.Equal(0, await pair.Server.ReceiveAsync(new byte[1], SocketFlags.None));
+        Assert.True(received.AsSpan(0, Header.Length).SequenceEqual(Header));
+        Assert.True(received.AsSpan(Header.Length).SequenceEqual(body.AsSpan(0, (int)handedOver - Header.Length)));
+    }
+
+    /// <summary>A memory body whose peer resets mid-send fails with the kernel's error, naming the call.</summary>
+    [LinuxKernelFact]
+    public async Task MemoryBodyToAResetPeerFailsWithTheSocketError()
+    {
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client);
+        ValueTask<long> send = zc.SendWithHeadersAsync(Header, SendBody.FromMemory(new byte[32 << 20]));
+        for (int i = 0; i < 500 && zc.Statistics.WouldBlockWaits == 0; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        pair.Server.LingerState = new LingerOption(true, 0);
+        pair.Server.Close();
+        SocketException error = await Assert.ThrowsAnyAsync<SocketException>(async () => await send);
+        Assert.Contains("sendmsg", error.Message, StringComparison.Ordinal);
+        Assert.Contains(error.SocketErrorCode, new[] { SocketError.ConnectionReset, SocketError.Shutdown });
+    }
+
     private static async Task<long> SendAndReceive(ZeroCopySocket zc, LoopbackPair pair, ReadOnlyMemory<ReadOnlyMemory<byte>> headers, SendBody body, ReadOnlyMemory<ReadOnlyMemory<byte>> trailers)
     {
         long sent = await zc.SendWithHeadersAsync(headers, body, trailers);

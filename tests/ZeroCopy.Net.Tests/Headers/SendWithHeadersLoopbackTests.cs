@@ -175,6 +175,36 @@ public class SendWithHeadersLoopbackTests
         }
     }
 
+    /// <summary>
+    /// A memory body of at most 16 KiB is gathered with the header pieces and trailer into one buffer
+    /// and sent with one syscall, and the copy is counted; one byte more and the pieces go as an iovec,
+    /// uncopied. Every byte arrives in order either way.
+    /// </summary>
+    [LinuxKernelTheory]
+    [InlineData(1, true)]
+    [InlineData(4096, true)]
+    [InlineData(16 * 1024, true)]
+    [InlineData(16 * 1024 + 1, false)]
+    public async Task SmallMemoryBodiesAreGatheredIntoOneSendAndCounted(int bodyLength, bool gathered)
+    {
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client);
+        ReadOnlyMemory<byte>[] headers = { ResponseExchange.Pattern(0, 150, seed: 3), ReadOnlyMemory<byte>.Empty, ResponseExchange.Pattern(0, 50, seed: 4) };
+        byte[] body = ResponseExchange.Pattern(0, bodyLength, seed: 5);
+        ReadOnlyMemory<byte>[] trailers = { ResponseExchange.Pattern(0, 20, seed: 6) };
+        byte[] expected = headers.SelectMany(h => h.ToArray()).Concat(body).Concat(trailers[0].ToArray()).ToArray();
+        var received = new byte[expected.Length];
+        Task receive = ResponseExchange.ReceiveExactlyAsync(pair.Server, received, received.Length);
+
+        Assert.Equal(expected.Length, await zc.SendWithHeadersAsync(headers, SendBody.FromMemory(body), trailers));
+        await receive;
+
+        Assert.Equal(expected, received);
+        Assert.Equal(expected.Length, zc.Statistics.VectoredSendBytes);
+        Assert.Equal(1, zc.Statistics.VectoredSendSyscalls);
+        Assert.Equal(gathered ? expected.Length : 0, zc.Statistics.HeaderGatherCopiedBytes);
+    }
+
     [Fact]
     public async Task SmallFileBodiesGoInTheHeadersSendmsgAndAreCountedAsCopied()
     {
@@ -192,6 +222,7 @@ public class SendWithHeadersLoopbackTests
         if (ZeroCopySocket.ProcessPlatformName == "linux")
         {
             Assert.Equal(4096, zc.Statistics.SmallFileCopiedBytes);
+            Assert.Equal(header.Length, zc.Statistics.HeaderGatherCopiedBytes);
             Assert.Equal(0, zc.Statistics.KernelSendFileBytes);
             Assert.Equal(1, zc.Statistics.VectoredSendSyscalls);
         }

@@ -39,19 +39,25 @@ public class StraceProofTests
         int corkOff = trailer.FindIndex(l => l.Contains("TCP_CORK, [0]", StringComparison.Ordinal));
         Assert.True(corkOn >= 0 && corkOn < sendfile && sendfile < trailerSend && trailerSend < corkOff, Dump("large-trailer", trailer));
 
-        // A 1 KiB file: one pread straight into the response array after the header, and one sendmsg
-        // of that array (one iovec of header + body); no sendfile, no MSG_MORE.
+        // A 1 KiB file: one pread straight into the response array after the header, and one send(2)
+        // of that array (strace shows it as sendto) of header + body; no sendmsg, no sendfile, no MSG_MORE.
         List<string> small = sections["small"];
-        string smallSend = Assert.Single(small, l => l.Contains("sendmsg(", StringComparison.Ordinal));
-        Assert.Contains("msg_iovlen=1", smallSend, StringComparison.Ordinal);
-        Assert.Contains("iov_len=1224", smallSend, StringComparison.Ordinal);
+        string smallSend = Assert.Single(small, l => l.Contains("sendto(", StringComparison.Ordinal));
+        Assert.Contains(", 1224, ", smallSend, StringComparison.Ordinal);
         Assert.Single(small, l => l.Contains("pread64(", StringComparison.Ordinal));
         Assert.DoesNotContain("MSG_MORE", smallSend, StringComparison.Ordinal);
-        Assert.DoesNotContain(small, l => l.Contains("sendfile(", StringComparison.Ordinal));
+        Assert.DoesNotContain(small, l => l.Contains("sendfile(", StringComparison.Ordinal) || l.Contains("sendmsg(", StringComparison.Ordinal));
 
-        // A memory body with a trailer: one sendmsg, three iovec entries.
-        string memorySend = Assert.Single(sections["memory"], l => l.Contains("sendmsg(", StringComparison.Ordinal));
-        Assert.Contains("msg_iovlen=3", memorySend, StringComparison.Ordinal);
+        // A 4 KiB memory body with a trailer: gathered into one buffer, one send(2) of 200 + 4096 + 20 bytes.
+        string memorySend = Assert.Single(sections["memory"], l => l.Contains("sendto(", StringComparison.Ordinal));
+        Assert.Contains(", 4316, ", memorySend, StringComparison.Ordinal);
+        Assert.DoesNotContain(sections["memory"], l => l.Contains("sendmsg(", StringComparison.Ordinal));
+
+        // A 64 KiB memory body with a trailer is not copied: one sendmsg, three iovec entries (more only
+        // if the socket buffer took part of it).
+        string memoryLargeSend = sections["memory-large"].First(l => l.Contains("sendmsg(", StringComparison.Ordinal));
+        Assert.Contains("msg_iovlen=3", memoryLargeSend, StringComparison.Ordinal);
+        Assert.DoesNotContain(sections["memory-large"], l => l.Contains("sendto(", StringComparison.Ordinal));
 
         // A 64 KiB pinned body with a trailer: sendmsg(header, MSG_MORE), then the body with
         // sendmsg(MSG_ZEROCOPY | MSG_MORE), then the trailer, which pushes; no cork.
@@ -89,7 +95,7 @@ public class StraceProofTests
                 RedirectStandardError = true,
                 RedirectStandardOutput = true,
             };
-            foreach (string arg in new[] { "-f", "-qq", "-e", "trace=sendmsg,sendfile,setsockopt,pread64,write", "-o", log, "dotnet", probe, dir })
+            foreach (string arg in new[] { "-f", "-qq", "-e", "trace=sendmsg,sendto,sendfile,setsockopt,pread64,write", "-o", log, "dotnet", probe, dir })
             {
                 start.ArgumentList.Add(arg);
             }

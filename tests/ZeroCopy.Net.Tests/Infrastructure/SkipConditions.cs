@@ -17,6 +17,18 @@ public sealed class LinuxKernelFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory that runs only where the process uses the Linux kernel path; elsewhere it is skipped with the reason.</summary>
+public sealed class LinuxKernelTheoryAttribute : TheoryAttribute
+{
+    public LinuxKernelTheoryAttribute()
+    {
+        if (ZeroCopySocket.ProcessPlatformName != "linux")
+        {
+            Skip = $"Needs the Linux kernel path; this process uses '{ZeroCopySocket.ProcessPlatformName}' ({ZeroCopySocket.ProcessFallbackReason}).";
+        }
+    }
+}
+
 /// <summary>
 /// A fact for the Windows TransmitFile path: runs on Windows, skipped with the reason elsewhere (this
 /// Linux CI included), never passed without running. Keyed on the OS, not on the chosen platform:

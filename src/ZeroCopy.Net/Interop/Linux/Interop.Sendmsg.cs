@@ -10,6 +10,11 @@ internal static partial class Interop
         [DllImport(Libraries.Libc, SetLastError = true)]
         internal static extern unsafe nint sendmsg(int sockfd, msghdr* msg, int flags);
 
+        // ssize_t send(int sockfd, const void *buf, size_t len, int flags);
+        // One contiguous buffer: the kernel imports no msghdr and no iovec array.
+        [DllImport(Libraries.Libc, SetLastError = true)]
+        internal static extern unsafe nint send(int sockfd, byte* buf, nuint len, int flags);
+
         // ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags);
         [DllImport(Libraries.Libc, SetLastError = true)]
         internal static extern unsafe nint recvmsg(int sockfd, msghdr* msg, int flags);

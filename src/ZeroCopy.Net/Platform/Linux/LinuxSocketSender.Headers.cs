@@ -40,9 +40,13 @@ internal sealed partial class LinuxSocketSender
     private bool _noDelaySet;
 
     public override ValueTask<long> SendWithHeadersAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
-        => body.Kind == SendBodyKind.FileHandle && body.Count is long count && IsSmallBodyResponse(headers, count, trailers)
-            ? SendSmallFileHandleResponse(headers, body.Handle, body.Offset, (int)count, trailers, cancellationToken)
-            : SendWithHeadersCoreAsync(headers, body, trailers, cancellationToken);
+        => body.Kind switch
+        {
+            SendBodyKind.FileHandle when body.Count is long count && IsSmallBodyResponse(headers, count, trailers)
+                => SendSmallFileHandleResponse(headers, body.Handle, body.Offset, (int)count, trailers, cancellationToken),
+            SendBodyKind.FilePath or SendBodyKind.FileHandle => SendWithHeadersCoreAsync(headers, body, trailers, cancellationToken),
+            _ => SendMemoryResponse(headers, body.Memory, trailers, cancellationToken),
+        };
 
     /// <summary>
     /// A small file body from a handle, with the count given: no statx, no async state machine
@@ -50,40 +54,56 @@ internal sealed partial class LinuxSocketSender
     /// keeps its files open and knows their lengths).
     /// </summary>
     private ValueTask<long> SendSmallFileHandleResponse(PieceList headers, SafeFileHandle file, long offset, int count, PieceList trailers, CancellationToken cancellationToken)
+        => WithSocketHeld(
+            (headers, file, offset, count, trailers),
+            static (sender, a, ct) =>
+            {
+                // Keeps the descriptor from being closed (and its number reused) while pread reads it;
+                // the body is in memory once SendSmallFileResponse returns, so the file is let go then.
+                bool addedFileRef = false;
+                try
+                {
+                    a.file.DangerousAddRef(ref addedFileRef);
+                    return sender.SendSmallFileResponse(a.headers, (int)a.file.DangerousGetHandle(), a.offset, a.count, a.trailers, windowChecked: false, null, ct);
+                }
+                finally
+                {
+                    if (addedFileRef)
+                    {
+                        a.file.DangerousRelease();
+                    }
+                }
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Holds the socket's descriptor (and sets TCP_NODELAY once) around a send that usually completes
+    /// synchronously: released at once when it did, when it ends otherwise. Exceptions come back as a
+    /// faulted task, as from an async method.
+    /// </summary>
+    private ValueTask<long> WithSocketHeld<TState>(TState state, Func<LinuxSocketSender, TState, CancellationToken, ValueTask<long>> send, CancellationToken cancellationToken)
     {
         bool addedSocketRef = false;
-        bool addedFileRef = false;
-        ValueTask<long> send;
+        ValueTask<long> started;
         try
         {
             addedSocketRef = AcquireSocket();
             SetNoDelayOnce();
-
-            // Keeps the descriptor from being closed (and its number reused) while pread reads it;
-            // the body is in memory once SendSmallFileResponse returns, so the file is let go then.
-            file.DangerousAddRef(ref addedFileRef);
-            send = SendSmallFileResponse(headers, (int)file.DangerousGetHandle(), offset, count, trailers, windowChecked: false, null, cancellationToken);
+            started = send(this, state, cancellationToken);
         }
         catch (Exception e)
         {
             ReleaseSocket(addedSocketRef);
             return new ValueTask<long>(Task.FromException<long>(e));
         }
-        finally
-        {
-            if (addedFileRef)
-            {
-                file.DangerousRelease();
-            }
-        }
 
-        if (send.IsCompleted)
+        if (started.IsCompleted)
         {
             ReleaseSocket(addedSocketRef);
-            return send;
+            return started;
         }
 
-        return ReleaseSocketWhenDoneAsync(send, addedSocketRef);
+        return ReleaseSocketWhenDoneAsync(started, addedSocketRef);
     }
 
 #if !NETSTANDARD2_0
@@ -114,10 +134,8 @@ internal sealed partial class LinuxSocketSender
             {
                 case SendBodyKind.FilePath:
                     return await SendFileBodyAsync(headers, body.Path, body.Offset, body.Count, trailers, cancellationToken).ConfigureAwait(false);
-                case SendBodyKind.FileHandle:
-                    return await SendFileBodyAsync(headers, body.Handle, body.Offset, body.Count, trailers, cancellationToken).ConfigureAwait(false);
                 default:
-                    return await SendPiecesWithTailPushAsync(new PieceSequence(headers, body.Memory, trailers), cancellationToken).ConfigureAwait(false);
+                    return await SendFileBodyAsync(headers, body.Handle, body.Offset, body.Count, trailers, cancellationToken).ConfigureAwait(false);
             }
         }
         finally

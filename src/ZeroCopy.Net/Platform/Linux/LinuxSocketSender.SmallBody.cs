@@ -11,13 +11,13 @@ namespace ZeroCopy.Net.Platform.Linux;
 /// <summary>
 /// SendWithHeadersAsync with a small file body: the whole response built in one pooled array
 /// (headers copied, the body read with pread straight into place, trailers copied) and sent with
-/// one sendmsg of one iovec.
+/// one send(2).
 /// </summary>
 /// <remarks>
 /// <para>For a body this small, sendfile saves nothing worth its second syscall, and the
 /// strongest simple alternative a server has is one send of a buffer that already holds header and
 /// body (measured in docs/benchmarks.md, "SendWithHeadersAsync"). This path is that, with the body
-/// read from the file each time: pread + sendmsg, and statx too only when the caller did not say how
+/// read from the file each time: pread + send, and statx too only when the caller did not say how
 /// many bytes to send. One contiguous array needs no per-piece GC pin (a `fixed` during each syscall
 /// suffices), and the common case completes synchronously without an async state machine.</para>
 /// <para>When the caller gave the count, the window is not checked with statx first: a short pread
@@ -55,6 +55,11 @@ internal sealed partial class LinuxSocketSender
             }
 
             _ = trailers.CopyTo(response, at);
+            if (length > count)
+            {
+                _statistics.AddHeaderGatherCopied(length - count);
+            }
+
             ValueTask<long> send = SendContiguous(response, length, cancellationToken);
             handedOff = true;
             return send;
@@ -203,18 +208,16 @@ internal sealed partial class LinuxSocketSender
         }
     }
 
-    /// <summary>One non-blocking sendmsg of one iovec, without MSG_MORE: this is the whole response's last byte.</summary>
+    /// <summary>
+    /// One non-blocking send(2) of the contiguous response, without MSG_MORE: this is the whole
+    /// response's last byte. send, not sendmsg: one buffer needs no msghdr or iovec for the kernel to
+    /// import.
+    /// </summary>
     private unsafe long TrySendContiguous(byte[] buffer, int start, int count, out Errno errno)
     {
         fixed (byte* p = buffer)
         {
-            iovec iov;
-            iov.iov_base = p + start;
-            iov.iov_len = (nuint)count;
-            msghdr msg = default;
-            msg.msg_iov = &iov;
-            msg.msg_iovlen = 1;
-            nint n = sendmsg(_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+            nint n = send(_fd, p + start, (nuint)count, MSG_NOSIGNAL | MSG_DONTWAIT);
             errno = n < 0 ? GetLastErrno() : Errno.SUCCESS;
             return n;
         }
