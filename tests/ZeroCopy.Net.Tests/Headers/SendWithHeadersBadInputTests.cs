@@ -120,10 +120,7 @@ public class SendWithHeadersBadInputTests
 
         // Nobody reads: the socket buffer fills, sendfile says EAGAIN and the send waits on the reactor.
         ValueTask<long> send = zc.SendWithHeadersAsync(Header, SendBody.FromFile(file.Path), Header, cts.Token);
-        for (int i = 0; i < 500 && zc.Statistics.WouldBlockWaits == 0; i++)
-        {
-            await Task.Delay(10);
-        }
+        await WaitUntilBlockedAsync(zc);
 
         Assert.True(zc.Statistics.WouldBlockWaits > 0, "the send should be waiting for writability");
         Assert.Equal(1, zc.Statistics.CorkedSends);
@@ -142,10 +139,7 @@ public class SendWithHeadersBadInputTests
         using var pair = await LoopbackPair.CreateTcpAsync();
         await using var zc = new ZeroCopySocket(pair.Client);
         ValueTask<long> send = zc.SendWithHeadersAsync(Header, SendBody.FromFile(file.Path), Header);
-        for (int i = 0; i < 500 && zc.Statistics.WouldBlockWaits == 0; i++)
-        {
-            await Task.Delay(10);
-        }
+        await WaitUntilBlockedAsync(zc);
 
         pair.Server.LingerState = new LingerOption(true, 0);
         pair.Server.Close();
@@ -169,10 +163,7 @@ public class SendWithHeadersBadInputTests
 
         ValueTask<long> send = zc.SendWithHeadersAsync(Header, SendBody.FromMemory(body), default, cts.Token);
         Assert.False(send.IsCompleted, "32 MiB cannot fit a loopback socket buffer");
-        for (int i = 0; i < 500 && zc.Statistics.WouldBlockWaits == 0; i++)
-        {
-            await Task.Delay(10);
-        }
+        await WaitUntilBlockedAsync(zc);
 
         Assert.True(zc.Statistics.WouldBlockWaits > 0, "the send should be waiting for writability");
         cts.Cancel();
@@ -195,16 +186,22 @@ public class SendWithHeadersBadInputTests
         using var pair = await LoopbackPair.CreateTcpAsync();
         await using var zc = new ZeroCopySocket(pair.Client);
         ValueTask<long> send = zc.SendWithHeadersAsync(Header, SendBody.FromMemory(new byte[32 << 20]));
-        for (int i = 0; i < 500 && zc.Statistics.WouldBlockWaits == 0; i++)
-        {
-            await Task.Delay(10);
-        }
+        await WaitUntilBlockedAsync(zc);
 
         pair.Server.LingerState = new LingerOption(true, 0);
         pair.Server.Close();
         SocketException error = await Assert.ThrowsAnyAsync<SocketException>(async () => await send);
         Assert.Contains("sendmsg", error.Message, StringComparison.Ordinal);
         Assert.Contains(error.SocketErrorCode, new[] { SocketError.ConnectionReset, SocketError.Shutdown });
+    }
+
+    /// <summary>Waits (up to 5 s) until a send on <paramref name="zc"/> has met a full socket buffer and waits for writability.</summary>
+    private static async Task WaitUntilBlockedAsync(ZeroCopySocket zc)
+    {
+        for (int i = 0; i < 500 && zc.Statistics.WouldBlockWaits == 0; i++)
+        {
+            await Task.Delay(10);
+        }
     }
 
     private static async Task<long> SendAndReceive(ZeroCopySocket zc, LoopbackPair pair, ReadOnlyMemory<ReadOnlyMemory<byte>> headers, SendBody body, ReadOnlyMemory<ReadOnlyMemory<byte>> trailers)

@@ -297,39 +297,70 @@ internal sealed partial class LinuxSocketSender
     }
 
     /// <summary>The vectored send loop: as many sendmsg calls as it takes, resuming at the exact byte after a partial write.</summary>
+    private ValueTask<long> SendPiecesAsync(PieceSequence pieces, bool moreFollows, CancellationToken cancellationToken)
+    {
+        var cursor = new IovecCursor(pieces);
+        return SendPiecesFromAsync(pieces.Count, cursor, cursor.Remaining, moreFollows, waitEpoch: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// The vectored send loop from where <paramref name="cursor"/> stands (after a synchronous first
+    /// step, first waiting for <paramref name="waitEpoch"/> when that step met EAGAIN). Returns <paramref name="total"/>.
+    /// </summary>
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
-    private async ValueTask<long> SendPiecesAsync(PieceSequence pieces, bool moreFollows, CancellationToken cancellationToken)
+    private async ValueTask<long> SendPiecesFromAsync(int pieceCount, IovecCursor cursor, long total, bool moreFollows, int? waitEpoch, CancellationToken cancellationToken)
     {
-        var cursor = new IovecCursor(pieces);
-        long total = cursor.Remaining;
+        if (waitEpoch is int firstEpoch)
+        {
+            await WaitWritableAsync(firstEpoch, cancellationToken).ConfigureAwait(false);
+        }
+
         while (!cursor.IsComplete)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_disposing)
-            {
-                throw ThrowHelper.SocketDisposedDuringSend(total - cursor.Remaining, total);
-            }
-
-            int epoch = _writable.Epoch;
-            long n = TrySendPieces(ref cursor, pieces.Count, moreFollows, out Errno errno);
-            if (n >= 0)
-            {
-                cursor.Advance(n);
-                _statistics.AddVectoredSend(n);
-            }
-            else if (errno == Errno.EAGAIN)
+            if (SendPiecesStep(ref cursor, pieceCount, total, moreFollows, cancellationToken) is int epoch)
             {
                 await WaitWritableAsync(epoch, cancellationToken).ConfigureAwait(false);
-            }
-            else if (errno != Errno.EINTR)
-            {
-                throw LinuxErrors.Socket(errno, "sendmsg");
             }
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// One step of the vectored send loop: checks cancellation and disposal, makes one non-blocking
+    /// sendmsg of the cursor's next window and advances the cursor past what the kernel took.
+    /// Returns the readiness epoch to wait for after EAGAIN, else null; throws on any other error.
+    /// </summary>
+    private int? SendPiecesStep(ref IovecCursor cursor, int pieceCount, long total, bool moreFollows, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_disposing)
+        {
+            throw ThrowHelper.SocketDisposedDuringSend(total - cursor.Remaining, total);
+        }
+
+        int epoch = _writable.Epoch;
+        long n = TrySendPieces(ref cursor, pieceCount, moreFollows, out Errno errno);
+        if (n >= 0)
+        {
+            cursor.Advance(n);
+            _statistics.AddVectoredSend(n);
+            return null;
+        }
+
+        if (errno == Errno.EAGAIN)
+        {
+            return epoch;
+        }
+
+        if (errno != Errno.EINTR)
+        {
+            throw LinuxErrors.Socket(errno, "sendmsg");
+        }
+
+        return null;
     }
 
     /// <summary>One non-blocking sendmsg of the cursor's next window (at most UIO_MAXIOV entries). Returns the bytes taken, or -1 with <paramref name="errno"/>.</summary>

@@ -53,32 +53,7 @@ internal sealed partial class LinuxSocketSender
             var pieces = new PieceSequence(headers, body, trailers);
             var cursor = new IovecCursor(pieces);
             long total = cursor.Remaining;
-            int? waitEpoch = null;
-            if (!cursor.IsComplete)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (_disposing)
-                {
-                    throw ThrowHelper.SocketDisposedDuringSend(0, total);
-                }
-
-                int epoch = _writable.Epoch;
-                long n = TrySendPieces(ref cursor, pieces.Count, moreFollows: false, out Errno errno);
-                if (n >= 0)
-                {
-                    cursor.Advance(n);
-                    _statistics.AddVectoredSend(n);
-                }
-                else if (errno == Errno.EAGAIN)
-                {
-                    waitEpoch = epoch;
-                }
-                else if (errno != Errno.EINTR)
-                {
-                    throw LinuxErrors.Socket(errno, "sendmsg");
-                }
-            }
-
+            int? waitEpoch = cursor.IsComplete ? null : SendPiecesStep(ref cursor, pieces.Count, total, moreFollows: false, cancellationToken);
             if (cursor.IsComplete)
             {
                 PushTail();
@@ -86,7 +61,7 @@ internal sealed partial class LinuxSocketSender
                 return new ValueTask<long>(total);
             }
 
-            return SendMemoryRestAsync(pieces, cursor, total, waitEpoch, addedSocketRef, cancellationToken);
+            return FinishMemoryResponseAsync(SendPiecesFromAsync(pieces.Count, cursor, total, moreFollows: false, waitEpoch, cancellationToken), addedSocketRef);
         }
         catch (Exception e)
         {
@@ -100,45 +75,17 @@ internal sealed partial class LinuxSocketSender
         }
     }
 
+    /// <summary>Awaits the rest of a vectored memory response, pushes the tail, and lets the socket go.</summary>
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
-    private async ValueTask<long> SendMemoryRestAsync(PieceSequence pieces, IovecCursor cursor, long total, int? waitEpoch, bool addedSocketRef, CancellationToken cancellationToken)
+    private async ValueTask<long> FinishMemoryResponseAsync(ValueTask<long> rest, bool addedSocketRef)
     {
         try
         {
-            if (waitEpoch is int firstEpoch)
-            {
-                await WaitWritableAsync(firstEpoch, cancellationToken).ConfigureAwait(false);
-            }
-
-            while (!cursor.IsComplete)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (_disposing)
-                {
-                    throw ThrowHelper.SocketDisposedDuringSend(total - cursor.Remaining, total);
-                }
-
-                int epoch = _writable.Epoch;
-                long n = TrySendPieces(ref cursor, pieces.Count, moreFollows: false, out Errno errno);
-                if (n >= 0)
-                {
-                    cursor.Advance(n);
-                    _statistics.AddVectoredSend(n);
-                }
-                else if (errno == Errno.EAGAIN)
-                {
-                    await WaitWritableAsync(epoch, cancellationToken).ConfigureAwait(false);
-                }
-                else if (errno != Errno.EINTR)
-                {
-                    throw LinuxErrors.Socket(errno, "sendmsg");
-                }
-            }
-
+            long sent = await rest.ConfigureAwait(false);
             PushTail();
-            return total;
+            return sent;
         }
         catch
         {
