@@ -212,7 +212,7 @@ internal sealed partial class LinuxSocketSender
             }
 
             var body = new ReadOnlyMemory<byte>(buffer, 0, count);
-            return await SendPiecesWithTailPushAsync(new PieceSequence(headers, body, trailers), cancellationToken).ConfigureAwait(false);
+            return await SendPiecesWithTailPush(new PieceSequence(headers, body, trailers), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -286,14 +286,48 @@ internal sealed partial class LinuxSocketSender
         }
     }
 
+    /// <summary>
+    /// A whole response as one vectored send, its first sendmsg made synchronously (no state machine
+    /// when the socket takes everything), then the tail pushed. On failure nothing is left held back.
+    /// </summary>
+    private ValueTask<long> SendPiecesWithTailPush(PieceSequence pieces, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var cursor = new IovecCursor(pieces);
+            long total = cursor.Remaining;
+            int? waitEpoch = cursor.IsComplete ? null : SendPiecesStep(ref cursor, pieces.Count, total, moreFollows: false, cancellationToken);
+            if (cursor.IsComplete)
+            {
+                PushTail();
+                return new ValueTask<long>(total);
+            }
+
+            return PushTailWhenDoneAsync(SendPiecesFromAsync(pieces.Count, cursor, total, moreFollows: false, waitEpoch, cancellationToken));
+        }
+        catch
+        {
+            PushAfterFailure(corked: false);
+            throw;
+        }
+    }
+
 #if !NETSTANDARD2_0
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
-    private async ValueTask<long> SendPiecesWithTailPushAsync(PieceSequence pieces, CancellationToken cancellationToken)
+    private async ValueTask<long> PushTailWhenDoneAsync(ValueTask<long> rest)
     {
-        long sent = await SendPiecesAsync(pieces, moreFollows: false, cancellationToken).ConfigureAwait(false);
-        PushTail();
-        return sent;
+        try
+        {
+            long sent = await rest.ConfigureAwait(false);
+            PushTail();
+            return sent;
+        }
+        catch
+        {
+            PushAfterFailure(corked: false);
+            throw;
+        }
     }
 
     /// <summary>The vectored send loop: as many sendmsg calls as it takes, resuming at the exact byte after a partial write.</summary>

@@ -1,10 +1,8 @@
 using System;
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using ZeroCopy.Net.Internal;
-using static ZeroCopy.Net.Interop.Linux;
 
 namespace ZeroCopy.Net.Platform.Linux;
 
@@ -29,7 +27,7 @@ internal sealed partial class LinuxSocketSender
     private ValueTask<long> SendMemoryResponse(PieceList headers, ReadOnlyMemory<byte> body, PieceList trailers, CancellationToken cancellationToken)
         => body.Length > 0 && IsSmallBodyResponse(headers, body.Length, trailers)
             ? WithSocketHeld((headers, body, trailers), static (sender, a, ct) => sender.SendGatheredResponse(a.headers, a.body, a.trailers, ct), cancellationToken)
-            : SendMemoryIovecResponse(headers, body, trailers, cancellationToken);
+            : WithSocketHeld((headers, body, trailers), static (sender, a, ct) => sender.SendPiecesWithTailPush(new PieceSequence(a.headers, a.body, a.trailers), ct), cancellationToken);
 
     /// <summary>Copies headers, body and trailers into one pooled array and sends it (the socket is held by the caller).</summary>
     private ValueTask<long> SendGatheredResponse(PieceList headers, ReadOnlyMemory<byte> body, PieceList trailers, CancellationToken cancellationToken)
@@ -41,60 +39,5 @@ internal sealed partial class LinuxSocketSender
         _ = trailers.CopyTo(response, at + body.Length);
         _statistics.AddHeaderGatherCopied(length);
         return SendContiguous(response, length, cancellationToken);
-    }
-
-    private ValueTask<long> SendMemoryIovecResponse(PieceList headers, ReadOnlyMemory<byte> body, PieceList trailers, CancellationToken cancellationToken)
-    {
-        bool addedSocketRef = false;
-        try
-        {
-            addedSocketRef = AcquireSocket();
-            SetNoDelayOnce();
-            var pieces = new PieceSequence(headers, body, trailers);
-            var cursor = new IovecCursor(pieces);
-            long total = cursor.Remaining;
-            int? waitEpoch = cursor.IsComplete ? null : SendPiecesStep(ref cursor, pieces.Count, total, moreFollows: false, cancellationToken);
-            if (cursor.IsComplete)
-            {
-                PushTail();
-                ReleaseSocket(addedSocketRef);
-                return new ValueTask<long>(total);
-            }
-
-            return FinishMemoryResponseAsync(SendPiecesFromAsync(pieces.Count, cursor, total, moreFollows: false, waitEpoch, cancellationToken), addedSocketRef);
-        }
-        catch (Exception e)
-        {
-            if (addedSocketRef)
-            {
-                PushAfterFailure(corked: false);
-                ReleaseSocket(addedSocketRef);
-            }
-
-            return new ValueTask<long>(Task.FromException<long>(e));
-        }
-    }
-
-    /// <summary>Awaits the rest of a vectored memory response, pushes the tail, and lets the socket go.</summary>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
-    private async ValueTask<long> FinishMemoryResponseAsync(ValueTask<long> rest, bool addedSocketRef)
-    {
-        try
-        {
-            long sent = await rest.ConfigureAwait(false);
-            PushTail();
-            return sent;
-        }
-        catch
-        {
-            PushAfterFailure(corked: false);
-            throw;
-        }
-        finally
-        {
-            ReleaseSocket(addedSocketRef);
-        }
     }
 }
