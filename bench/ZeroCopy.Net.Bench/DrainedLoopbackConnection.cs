@@ -15,7 +15,13 @@ internal sealed class DrainedLoopbackConnection : IDisposable
     private readonly Socket _receiver;
     private readonly Thread _drain;
 
-    public DrainedLoopbackConnection()
+    /// <param name="spin">
+    /// Drain with non-blocking reads in a busy loop instead of blocking ones. A blocked reader must be
+    /// woken by every send (an IPI to the other vCPU, inside the sender's syscall), and that wake-up
+    /// cost varies by microseconds from run to run; a spinning reader is never asleep, so a send
+    /// costs only its own work. It keeps the other vCPU busy: use it for per-send costs only.
+    /// </param>
+    public DrainedLoopbackConnection(bool spin = false)
     {
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -30,6 +36,19 @@ internal sealed class DrainedLoopbackConnection : IDisposable
             byte[] buffer = new byte[256 * 1024];
             try
             {
+                if (spin)
+                {
+                    receiver.Blocking = false;
+                    while (true)
+                    {
+                        int n = receiver.Receive(buffer, 0, buffer.Length, SocketFlags.None, out SocketError error);
+                        if (n == 0 && error != SocketError.WouldBlock)
+                        {
+                            return; // closed (or failed): the benchmark is over
+                        }
+                    }
+                }
+
                 while (receiver.Receive(buffer) > 0)
                 {
                 }
