@@ -41,7 +41,7 @@ while [ "${1:-}" = --inline ] || [ "${1:-}" = --send-cpu ]; do
 done
 SECS=${1:-1.5}
 REPS=${2:-5}
-MODES=${3:-zc-handle,zc-path,zc-memory,zc-sendfile-only,zc-cork,zc-toggle,zc-nopush,bcl-sendfile,bcl-two-sends,bcl-one-buffer}
+MODES=${3:-zc-handle,zc-path,zc-memory,zc-sendfile-only,zc-cork,zc-toggle,zc-nopush,bcl-sendfile,bcl-two-sends,bcl-one-buffer,bcl-one-buffer-nodelay}
 SIZES=${4:-1024,4096,65536}
 HEADER_BYTES=200
 
