@@ -27,8 +27,7 @@ public class HeaderResponseSendBenchmarks : IDisposable
 {
     private const int HeaderBytes = 200;
 
-    private string _path = string.Empty;
-    private SafeFileHandle? _file;
+    private RandomBenchFile? _file;
     private DrainedLoopbackConnection? _connection;
     private ZeroCopySocket? _zc;
     private byte[] _header = Array.Empty<byte>();
@@ -42,11 +41,8 @@ public class HeaderResponseSendBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
-        _path = Path.Combine(Path.GetTempPath(), $"zc-bdn-headers-{Environment.ProcessId}-{BodyBytes}.bin");
-        _body = new byte[BodyBytes];
-        new Random(BodyBytes).NextBytes(_body);
-        File.WriteAllBytes(_path, _body);
-        _file = File.OpenHandle(_path);
+        _file = new RandomBenchFile($"zc-bdn-headers-{BodyBytes}", BodyBytes, seed: BodyBytes);
+        _body = _file.Content;
         _header = new byte[HeaderBytes];
         for (int i = 0; i < _header.Length; i++)
         {
@@ -77,7 +73,7 @@ public class HeaderResponseSendBenchmarks : IDisposable
     {
         TouchHeader();
         _header.CopyTo(_oneBuffer, 0);
-        _ = RandomAccess.Read(_file!, _oneBuffer.AsSpan(HeaderBytes, BodyBytes), 0);
+        _ = RandomAccess.Read(_file!.Handle, _oneBuffer.AsSpan(HeaderBytes, BodyBytes), 0);
         return _connection!.Sender.SendAsync(_oneBuffer.AsMemory(), SocketFlags.None);
     }
 
@@ -92,7 +88,7 @@ public class HeaderResponseSendBenchmarks : IDisposable
     public ValueTask<long> LibraryHandle()
     {
         TouchHeader();
-        return _zc!.SendWithHeadersAsync(_header, SendBody.FromFile(_file!, 0, BodyBytes));
+        return _zc!.SendWithHeadersAsync(_header, SendBody.FromFile(_file!.Handle, 0, BodyBytes));
     }
 
     public void Dispose()
@@ -100,10 +96,6 @@ public class HeaderResponseSendBenchmarks : IDisposable
         _zc?.Dispose();
         _connection?.Dispose();
         _file?.Dispose();
-        if (_path.Length > 0)
-        {
-            File.Delete(_path);
-        }
 
         GC.SuppressFinalize(this);
     }

@@ -34,8 +34,7 @@ public class SmallFileSendBenchmarks : IDisposable
     private const int FileSize = 16 * 1024;
     private const int ChunkSize = 64 * 1024;
 
-    private string _path = string.Empty;
-    private SafeFileHandle? _file;
+    private RandomBenchFile? _file;
     private DrainedLoopbackConnection? _connection;
     private Socket? _client;
     private ZeroCopySocket? _zc;
@@ -43,11 +42,7 @@ public class SmallFileSendBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
-        _path = Path.Combine(Path.GetTempPath(), $"zc-bdn-{Environment.ProcessId}.bin");
-        byte[] content = new byte[FileSize];
-        new Random(42).NextBytes(content);
-        File.WriteAllBytes(_path, content);
-        _file = File.OpenHandle(_path);
+        _file = new RandomBenchFile("zc-bdn", FileSize, seed: 42);
 
         _connection = new DrainedLoopbackConnection();
         _client = _connection.Sender;
@@ -59,13 +54,13 @@ public class SmallFileSendBenchmarks : IDisposable
 
     /// <summary>What users have now: Socket.SendFileAsync(path).</summary>
     [Benchmark(Baseline = true, Description = "BCL Socket.SendFileAsync(path)")]
-    public ValueTask BclPath() => _client!.SendFileAsync(_path);
+    public ValueTask BclPath() => _client!.SendFileAsync(_file!.Path);
 
     [Benchmark(Description = "ZeroCopySocket.SendFileAsync(handle)")]
-    public ValueTask<long> LibraryHandle() => _zc!.SendFileAsync(_file!);
+    public ValueTask<long> LibraryHandle() => _zc!.SendFileAsync(_file!.Handle);
 
     [Benchmark(Description = "ZeroCopySocket.SendFileAsync(path)")]
-    public ValueTask<long> LibraryPath() => _zc!.SendFileAsync(_path);
+    public ValueTask<long> LibraryPath() => _zc!.SendFileAsync(_file!.Path);
 
     /// <summary>pread into a pooled 64 KiB buffer + Socket.SendAsync.</summary>
     [Benchmark(Description = "copy loop (pread + SendAsync, 64 KiB pooled)")]
@@ -78,7 +73,7 @@ public class SmallFileSendBenchmarks : IDisposable
             long offset = 0;
             while (offset < FileSize)
             {
-                int n = RandomAccess.Read(_file!, buffer.AsSpan(0, (int)Math.Min(ChunkSize, FileSize - offset)), offset);
+                int n = RandomAccess.Read(_file!.Handle, buffer.AsSpan(0, (int)Math.Min(ChunkSize, FileSize - offset)), offset);
                 ReadOnlyMemory<byte> chunk = buffer.AsMemory(0, n);
                 while (!chunk.IsEmpty)
                 {
@@ -99,10 +94,6 @@ public class SmallFileSendBenchmarks : IDisposable
         _zc?.Dispose();
         _connection?.Dispose();
         _file?.Dispose();
-        if (_path.Length > 0)
-        {
-            File.Delete(_path);
-        }
 
         GC.SuppressFinalize(this);
     }
