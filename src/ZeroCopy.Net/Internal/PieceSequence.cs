@@ -12,6 +12,9 @@ internal readonly struct PieceList
     private readonly ReadOnlyMemory<byte> _single;
     private readonly bool _isSingle;
 
+    /// <summary>No pieces.</summary>
+    public static PieceList Empty => new(ReadOnlyMemory<ReadOnlyMemory<byte>>.Empty);
+
     public PieceList(ReadOnlyMemory<byte> single)
     {
         _many = default;
@@ -84,7 +87,7 @@ internal readonly struct PieceSequence
 
     /// <summary>A sequence of only <paramref name="pieces"/>.</summary>
     public PieceSequence(PieceList pieces)
-        : this(pieces, default, new PieceList(ReadOnlyMemory<ReadOnlyMemory<byte>>.Empty))
+        : this(pieces, default, PieceList.Empty)
     {
     }
 

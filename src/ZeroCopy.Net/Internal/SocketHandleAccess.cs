@@ -8,6 +8,19 @@ namespace ZeroCopy.Net.Internal;
 /// <summary>The socket's SafeHandle, which every kernel path references for the length of a send so the descriptor (or SOCKET) cannot be closed and reused under it.</summary>
 internal static class SocketHandleAccess
 {
+    /// <summary>
+    /// Makes the socket's descriptor O_NONBLOCK without changing what the application sees: the
+    /// runtime keeps a descriptor non-blocking once it has been switched (it emulates blocking for
+    /// synchronous calls), so toggling <see cref="Socket.Blocking"/> off and back leaves the flag set
+    /// and the property as it was. Kernel paths then get EAGAIN instead of blocking a thread.
+    /// </summary>
+    public static void MakeDescriptorNonBlocking(Socket socket)
+    {
+        bool blocking = socket.Blocking;
+        socket.Blocking = false;
+        socket.Blocking = blocking;
+    }
+
     /// <summary>Returns <paramref name="socket"/>'s SafeHandle (read once per socket, not per send).</summary>
 #pragma warning disable CA1859 // One signature for every target: netstandard2.0 has no SafeSocketHandle.
     public static SafeHandle Get(Socket socket)

@@ -52,20 +52,12 @@ internal sealed class BsdSocketSender : PortableSocketSender
     {
         _socketHandle = SocketHandleAccess.Get(socket);
         _fd = (int)_socketHandle.DangerousGetHandle();
-
-        // The runtime keeps a descriptor non-blocking once it has been switched (it emulates
-        // blocking for synchronous calls), so this makes sendfile return EAGAIN without changing
-        // what the application sees.
-        bool blocking = socket.Blocking;
-        socket.Blocking = false;
-        socket.Blocking = blocking;
+        SocketHandleAccess.MakeDescriptorNonBlocking(socket);
     }
 
     /// <inheritdoc/>
     public override ZeroCopyCapabilities Capabilities =>
         ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.Cork | ZeroCopyCapabilities.AsyncReadiness;
-
-    private static PieceList Empty => new(ReadOnlyMemory<ReadOnlyMemory<byte>>.Empty);
 
     /// <inheritdoc/>
 #if !NETSTANDARD2_0
@@ -77,7 +69,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
         try
         {
             long toSend = FileRange.Resolve(BsdFile.GetLength(file), offset, count);
-            return await SendCoreAsync((int)file.DangerousGetHandle(), offset, toSend, Empty, Empty, cancellationToken).ConfigureAwait(false);
+            return await SendCoreAsync((int)file.DangerousGetHandle(), offset, toSend, PieceList.Empty, PieceList.Empty, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -97,7 +89,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
             // Keeps the descriptor from being closed (and its number reused) while the kernel reads it.
             file.DangerousAddRef(ref added);
             long toSend = FileRange.Resolve(BsdFile.GetLength(file), offset, count);
-            return await SendCoreAsync((int)file.DangerousGetHandle(), offset, toSend, Empty, Empty, cancellationToken).ConfigureAwait(false);
+            return await SendCoreAsync((int)file.DangerousGetHandle(), offset, toSend, PieceList.Empty, PieceList.Empty, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

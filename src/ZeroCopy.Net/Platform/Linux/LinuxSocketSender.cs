@@ -43,9 +43,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         _statistics = statistics;
         _socketHandle = SocketHandleAccess.Get(socket);
         _fd = (int)_socketHandle.DangerousGetHandle();
-        bool blocking = socket.Blocking;
-        socket.Blocking = false;
-        socket.Blocking = blocking;
+        SocketHandleAccess.MakeDescriptorNonBlocking(socket);
     }
 
     public override ZeroCopyCapabilities Capabilities =>

@@ -60,7 +60,7 @@ internal sealed class WindowsSocketSender : PortableSocketSender
         try
         {
             long toSend = FileRange.Resolve(WindowsFile.GetDiskFileLength(file, path), offset, count);
-            return await TransmitAsync(file, offset, toSend, Empty, Empty, cancellationToken).ConfigureAwait(false);
+            return await TransmitAsync(file, offset, toSend, PieceList.Empty, PieceList.Empty, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -79,7 +79,7 @@ internal sealed class WindowsSocketSender : PortableSocketSender
         {
             nint handle = WindowsFile.AddRef(file, ref added);
             long toSend = FileRange.Resolve(WindowsFile.GetDiskFileLength(handle, null), offset, count);
-            return await TransmitAsync(handle, offset, toSend, Empty, Empty, cancellationToken).ConfigureAwait(false);
+            return await TransmitAsync(handle, offset, toSend, PieceList.Empty, PieceList.Empty, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -126,8 +126,6 @@ internal sealed class WindowsSocketSender : PortableSocketSender
             }
         }
     }
-
-    private static PieceList Empty => new(ReadOnlyMemory<ReadOnlyMemory<byte>>.Empty);
 
     /// <summary>Head, file window and tail in as few TransmitFile calls as the chunk limit allows.</summary>
 #if !NETSTANDARD2_0
