@@ -64,9 +64,7 @@ public sealed partial class ZeroCopySocket
         return AwaitGatedSend(send, call);
     }
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> AwaitGatedSend(ValueTask<long> send, CountedCall call)
     {
         try

@@ -215,9 +215,7 @@ public sealed partial class ZeroCopySocket
         return CompletePinnedAsync(send);
     }
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask CompletePinnedAsync(ValueTask send)
     {
         try
@@ -230,9 +228,7 @@ public sealed partial class ZeroCopySocket
         }
     }
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<PinnedMemoryRelease> CompleteCallerPinnedAsync(ValueTask send, PinnedMemoryRelease release)
     {
         try

@@ -292,9 +292,7 @@ public sealed class ZeroCopyPipeWriter : PipeWriter
         return sending;
     }
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<FlushResult> SendAsync(int sending, CancellationToken cancellationToken)
     {
         PinnedBuffer[] buffers = _spareBuffers;

@@ -60,9 +60,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
         ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.Cork | ZeroCopyCapabilities.AsyncReadiness;
 
     /// <inheritdoc/>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<long> SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
     {
         SafeFileHandle file = BsdFile.OpenForRead(path, out IDisposable owner);
@@ -78,9 +76,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
     }
 
     /// <inheritdoc/>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<long> SendFileAsync(SafeFileHandle file, long offset, long? count, CancellationToken cancellationToken)
     {
         bool added = false;
@@ -101,9 +97,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
     }
 
     /// <inheritdoc/>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<long> SendWithHeadersAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
     {
         if (body.Kind is not (SendBodyKind.FilePath or SendBodyKind.FileHandle))
@@ -138,9 +132,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
     }
 
     /// <summary>The sendfile loop: resumes exactly after every partial call, waits on the reactor for each EAGAIN, never leaves the socket corked.</summary>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> SendCoreAsync(int fileFd, long offset, long count, PieceList headers, PieceList trailers, CancellationToken cancellationToken)
     {
         bool addedSocketRef = AcquireSocket();

@@ -106,9 +106,7 @@ internal sealed partial class LinuxSocketSender
         return ReleaseSocketWhenDoneAsync(started, addedSocketRef);
     }
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> ReleaseSocketWhenDoneAsync(ValueTask<long> send, bool addedSocketRef)
     {
         try
@@ -121,9 +119,7 @@ internal sealed partial class LinuxSocketSender
         }
     }
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> SendWithHeadersCoreAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
     {
         bool addedSocketRef = AcquireSocket();
@@ -144,9 +140,7 @@ internal sealed partial class LinuxSocketSender
         }
     }
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> SendFileBodyAsync(PieceList headers, string path, long offset, long? count, PieceList trailers, CancellationToken cancellationToken)
     {
         int fileFd = LinuxFile.OpenForRead(path);
@@ -161,9 +155,7 @@ internal sealed partial class LinuxSocketSender
         }
     }
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> SendFileBodyAsync(PieceList headers, SafeFileHandle file, long offset, long? count, PieceList trailers, CancellationToken cancellationToken)
     {
         bool added = false;
@@ -197,9 +189,7 @@ internal sealed partial class LinuxSocketSender
     }
 
     /// <summary>Reads a small body into a pooled buffer and sends header, body and trailer in one sendmsg.</summary>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> SendSmallFileBodyAsync(PieceList headers, int fileFd, long offset, int count, PieceList trailers, CancellationToken cancellationToken)
     {
         byte[]? buffer = count == 0 ? null : ArrayPool<byte>.Shared.Rent(count);
@@ -223,9 +213,7 @@ internal sealed partial class LinuxSocketSender
         }
     }
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> SendLargeFileBodyAsync(PieceList headers, int fileFd, long offset, long count, PieceList trailers, CancellationToken cancellationToken)
     {
         bool corked = false;
@@ -312,9 +300,7 @@ internal sealed partial class LinuxSocketSender
         }
     }
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> PushTailWhenDoneAsync(ValueTask<long> rest)
     {
         try
@@ -341,9 +327,7 @@ internal sealed partial class LinuxSocketSender
     /// The vectored send loop from where <paramref name="cursor"/> stands (after a synchronous first
     /// step, first waiting for <paramref name="waitEpoch"/> when that step met EAGAIN). Returns <paramref name="total"/>.
     /// </summary>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> SendPiecesFromAsync(int pieceCount, IovecCursor cursor, long total, bool moreFollows, int? waitEpoch, CancellationToken cancellationToken)
     {
         if (waitEpoch is int firstEpoch)

@@ -30,9 +30,7 @@ namespace ZeroCopy.Net.Platform.Linux;
 /// </remarks>
 internal sealed partial class LinuxSocketSender
 {
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<long> SendWithPinnedBodyAsync(PieceList headers, PinnedSendBatch body, PieceList trailers, ZeroCopySocketOptions options, CancellationToken cancellationToken)
     {
         // This method holds the batch until SendPinnedCore takes the hold over.

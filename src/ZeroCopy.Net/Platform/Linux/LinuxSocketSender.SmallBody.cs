@@ -157,9 +157,7 @@ internal sealed partial class LinuxSocketSender
         }
     }
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> SendContiguousRestAsync(byte[] response, int sent, int length, int? waitEpoch, CancellationToken cancellationToken)
     {
         try

@@ -158,9 +158,7 @@ internal sealed partial class LinuxSocketSender
     }
 
     /// <summary>The rest of a pinned send that could not finish in one non-blocking attempt: waits for room or writability, then sends what is left.</summary>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendPinnedRestAsync(PinnedSendBatch batch, ZeroCopyState state, PinnedProgress progress, bool needsRoom, int? waitEpoch, bool addedSocketRef, CancellationToken cancellationToken)
     {
         try

@@ -49,9 +49,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
     public override ZeroCopyCapabilities Capabilities =>
         ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness | PinnedCapabilities;
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<long> SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
     {
         int fileFd = LinuxFile.OpenForRead(path);
@@ -66,9 +64,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         }
     }
 
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<long> SendFileAsync(SafeFileHandle file, long offset, long? count, CancellationToken cancellationToken)
     {
         bool added = false;
@@ -90,9 +86,7 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
     }
 
     /// <summary>The sendfile loop: as many non-blocking calls as it takes, waiting on the reactor for each EAGAIN.</summary>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> SendFileCoreAsync(int fileFd, long offset, long count, CancellationToken cancellationToken)
     {
         bool addedSocketRef = AcquireSocket();

@@ -16,9 +16,7 @@ internal partial class PortableSocketSender
     /// Counted as copied. Several buffers on a datagram socket are gathered into one pooled array first,
     /// so they still leave as one datagram.
     /// </summary>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask SendPinnedAsync(PinnedSendBatch batch, ZeroCopySocketOptions options, CancellationToken cancellationToken)
     {
         _ = options;

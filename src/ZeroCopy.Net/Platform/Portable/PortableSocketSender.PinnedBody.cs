@@ -12,9 +12,7 @@ internal partial class PortableSocketSender
     /// BCL copies it into the kernel before each call returns, so the buffer goes back to its pool
     /// as soon as the send ends. Counted as a copied pinned send, like SendPinnedAsync here.
     /// </summary>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<long> SendWithPinnedBodyAsync(PieceList headers, PinnedSendBatch body, PieceList trailers, ZeroCopySocketOptions options, CancellationToken cancellationToken)
     {
         _ = options;

@@ -51,9 +51,7 @@ internal sealed class WindowsSocketSender : PortableSocketSender
     public override ZeroCopyCapabilities Capabilities => ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.Cork;
 
     /// <inheritdoc/>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<long> SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
     {
         nint file = WindowsFile.OpenForRead(path);
@@ -69,9 +67,7 @@ internal sealed class WindowsSocketSender : PortableSocketSender
     }
 
     /// <inheritdoc/>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<long> SendFileAsync(SafeFileHandle file, long offset, long? count, CancellationToken cancellationToken)
     {
         bool added = false;
@@ -91,9 +87,7 @@ internal sealed class WindowsSocketSender : PortableSocketSender
     }
 
     /// <inheritdoc/>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<long> SendWithHeadersAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
     {
         // Memory bodies: the portable gather send. Heads or tails beyond a DWORD cannot go in
@@ -128,9 +122,7 @@ internal sealed class WindowsSocketSender : PortableSocketSender
     }
 
     /// <summary>Head, file window and tail in as few TransmitFile calls as the chunk limit allows.</summary>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> TransmitAsync(nint file, long offset, long count, PieceList headers, PieceList trailers, CancellationToken cancellationToken)
     {
         bool addedSocketRef = AcquireSocket();
@@ -188,9 +180,7 @@ internal sealed class WindowsSocketSender : PortableSocketSender
     }
 
     /// <summary>One TransmitFile call, awaited on its event. Returns the bytes the kernel reports as transferred.</summary>
-#if !NETSTANDARD2_0
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<uint> TransmitOnceAsync(WindowsTransmitState state, nint file, long fileOffset, uint chunk, int head, int headTotal, int tail, long sent, long total, CancellationToken cancellationToken)
     {
         Interlocked.Exchange(ref _inFlight, 1);
