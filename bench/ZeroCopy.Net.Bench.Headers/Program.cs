@@ -10,7 +10,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopy.Net;
-using ZeroCopy.Net.Internal;
+using ZeroCopy.Net.Platform.Linux;
 
 // Request/response over loopback, one connection per contender, closed loop: the client writes a
 // 32-byte request, the server answers with a ~200 B header + a body of 1 KiB, 4 KiB or 64 KiB from
@@ -163,18 +163,18 @@ internal static class Child
         }
     }
 
-    /// <summary>The library's internal knobs for this mode; set before every send, so connections of different modes can take turns in one process.</summary>
-    private static void ApplyTuning(string mode)
+    /// <summary>The library's internal header-send knobs for this mode, given to this mode's sockets only, so connections of different modes can take turns in one process.</summary>
+    private static HeaderSendTuning TuningFor(string mode) => new()
     {
-        HeaderSendTuning.SmallFileThreshold = mode is "zc-sendfile-only" or "zc-cork" or "zc-nopush" ? 0 : 16 * 1024;
-        HeaderSendTuning.AlwaysCork = mode == "zc-cork";
-        HeaderSendTuning.TailPush = mode switch
+        SmallFileThreshold = mode is "zc-sendfile-only" or "zc-cork" or "zc-nopush" ? 0 : 16 * 1024,
+        AlwaysCork = mode == "zc-cork",
+        TailPush = mode switch
         {
             "zc-toggle" => TailPushMode.TogglePerSend,
             "zc-nopush" => TailPushMode.None,
             _ => TailPushMode.NoDelayOnce,
-        };
-    }
+        },
+    };
 
     /// <summary>
     /// One listener per mode; prints "PORT mode port" lines, then "READY", serves the one connection
@@ -279,7 +279,7 @@ internal static class Child
             server.NoDelay = true;
         }
 
-        await using var zc = new ZeroCopySocket(server);
+        await using var zc = new ZeroCopySocket(server, new ZeroCopySocketOptions { HeaderTuning = TuningFor(mode) });
         using SafeFileHandle handle = File.OpenHandle(path);
         using SendCpu? sendCpu = SendCpu.ForMode(mode);
         long served = 0;
@@ -297,8 +297,6 @@ internal static class Child
 
                 got += n;
             }
-
-            ApplyTuning(mode);
 
             // The header changes per response in real servers: touch it.
             header[0] = (byte)('A' + (served % 26));

@@ -29,7 +29,7 @@ public sealed partial class ZeroCopySocket
         ValueTask<long> send;
         try
         {
-            send = _sender.SendWithPinnedBodyAsync(headers, batch, trailers, _options, cancellationToken);
+            send = _sender.SendWithPinnedBodyAsync(headers, batch, trailers, cancellationToken);
         }
         catch
         {

@@ -10,7 +10,7 @@ namespace ZeroCopy.Net;
 public sealed partial class ZeroCopySocket
 {
     /// <summary>The pool this socket sends buffers from: <see cref="ZeroCopySocketOptions.BufferPool"/>, or <see cref="PinnedBufferPool.Shared"/>.</summary>
-    public PinnedBufferPool BufferPool => _options.BufferPool ?? PinnedBufferPool.Shared;
+    public PinnedBufferPool BufferPool => _settings.BufferPool;
 
     /// <summary>Rents a pinned buffer of at least <paramref name="minimumLength"/> bytes from <see cref="BufferPool"/>, to fill and pass to <see cref="SendPinnedAsync(PinnedBuffer, int, CancellationToken)"/>.</summary>
     /// <param name="minimumLength">The bytes needed, 0 to <see cref="PinnedBufferPool.MaxBufferSize"/>.</param>
@@ -118,7 +118,6 @@ public sealed partial class ZeroCopySocket
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public ValueTask<PinnedMemoryRelease> SendPinnedAsync(ReadOnlyMemory<byte> memory, CancellationToken cancellationToken = default)
     {
-        ValidatePinnedOptions();
         EnterSend();
         PinnedReleaseSource source = PinnedReleaseSource.Rent();
         var release = new PinnedMemoryRelease(source);
@@ -127,7 +126,7 @@ public sealed partial class ZeroCopySocket
         ValueTask send;
         try
         {
-            send = _sender.SendPinnedAsync(batch, _options, cancellationToken);
+            send = _sender.SendPinnedAsync(batch, cancellationToken);
         }
         catch
         {
@@ -160,7 +159,6 @@ public sealed partial class ZeroCopySocket
 
     private void ValidatePinned(PinnedBuffer buffer, int length, string bufferName, string lengthName)
     {
-        ValidatePinnedOptions();
         PinnedSegment? segment = buffer.Segment;
         if (segment is null)
         {
@@ -183,21 +181,13 @@ public sealed partial class ZeroCopySocket
         }
     }
 
-    /// <summary>Checked before anything is taken, so a bad option never costs the caller a buffer.</summary>
-    private void ValidatePinnedOptions()
-    {
-        if (_options.PinnedZeroCopyThreshold < 0 || _options.MaxPinnedBytesInFlight <= 0)
-        {
-            ThrowHelper.ThrowArgument(nameof(ZeroCopySocketOptions), "ZeroCopySocketOptions.PinnedZeroCopyThreshold must not be negative and MaxPinnedBytesInFlight must be positive.");
-        }
-    }
 
     private ValueTask StartPinned(PinnedSendBatch batch, CancellationToken cancellationToken)
     {
         ValueTask send;
         try
         {
-            send = _sender.SendPinnedAsync(batch, _options, cancellationToken);
+            send = _sender.SendPinnedAsync(batch, cancellationToken);
         }
         catch
         {

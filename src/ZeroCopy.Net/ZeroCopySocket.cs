@@ -27,7 +27,7 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
 
     private readonly SocketSender _sender;
     private readonly SendPlatform _platform;
-    private readonly ZeroCopySocketOptions _options;
+    private readonly SocketSettings _settings;
     private int _state;
     private TaskCompletionSource<bool>? _sendExited;
 
@@ -60,15 +60,15 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
         }
 
         Socket = socket;
-        _options = options ?? ZeroCopySocketOptions.Default;
-        _platform = _options.ForcePortable ? SendPlatform.Portable : SendPlatform.Current;
+        _settings = SocketSettings.From(options);
+        _platform = _settings.ForcePortable ? SendPlatform.Portable : SendPlatform.Current;
         Statistics = new ZeroCopyStatistics();
-        if (_options.ForcePortable || _platform is Platform.Portable.PortableSendPlatform)
+        if (_settings.ForcePortable || _platform is Platform.Portable.PortableSendPlatform)
         {
-            Statistics.SetPortableFallback(forced: _options.ForcePortable);
+            Statistics.SetPortableFallback(forced: _settings.ForcePortable);
         }
 
-        _sender = _platform.CreateSender(socket, _options, Statistics);
+        _sender = _platform.CreateSender(socket, _settings, Statistics);
     }
 
     /// <summary>The wrapped socket.</summary>
@@ -121,12 +121,12 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
         _sender.BeginDispose();
         if (previous == Sending)
         {
-            Task finished = await Task.WhenAny(exited.Task, Task.Delay(_options.DisposeTimeout)).ConfigureAwait(false);
+            Task finished = await Task.WhenAny(exited.Task, Task.Delay(_settings.DisposeTimeout)).ConfigureAwait(false);
             _ = finished;
         }
 
         await _sender.DisposeAsync().ConfigureAwait(false);
-        if (_options.OwnsSocket)
+        if (_settings.OwnsSocket)
         {
             Socket.Dispose();
         }

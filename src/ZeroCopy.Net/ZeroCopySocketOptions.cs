@@ -2,11 +2,11 @@ using System;
 
 namespace ZeroCopy.Net;
 
-/// <summary>Options for a <see cref="ZeroCopySocket"/>. Read once, when the socket is wrapped.</summary>
+/// <summary>Options for a <see cref="ZeroCopySocket"/>. Validated and copied once, when the socket is wrapped: changing them later affects no existing socket.</summary>
 public sealed partial class ZeroCopySocketOptions
 {
-    /// <summary>The options used when none are given.</summary>
-    public static ZeroCopySocketOptions Default { get; } = new();
+    /// <summary>A new instance with every default (each call returns its own: changing it changes no other socket).</summary>
+    public static ZeroCopySocketOptions Default => new();
 
     /// <summary>
     /// Use the portable copying path even where a kernel path exists. The portable path is correct
@@ -25,4 +25,7 @@ public sealed partial class ZeroCopySocketOptions
     /// Default 5 seconds.
     /// </summary>
     public TimeSpan DisposeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The Linux header-send knobs; internal, for the header benchmark's contenders.</summary>
+    internal Platform.Linux.HeaderSendTuning HeaderTuning { get; set; } = Platform.Linux.HeaderSendTuning.Default;
 }

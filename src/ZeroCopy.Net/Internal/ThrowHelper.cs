@@ -34,13 +34,6 @@ internal static class ThrowHelper
         $"The file ended early: sendfile returned 0 after {sent} of {requested} bytes (starting at offset {offset}). " +
         "The file was truncated during the send; the peer received only part of the range, so the connection should be closed.");
 
-    public static SocketException Socket(SocketError error, int errno, string operation)
-        => new SocketErrorWithErrno(error, errno, ErrnoName(errno), operation);
-
-    /// <summary>Like <see cref="Socket(SocketError, int, string)"/> for an errno that is not Linux's (BSD numbers differ), named by the caller.</summary>
-    public static SocketException Socket(SocketError error, int errno, string errnoName, string operation)
-        => new SocketErrorWithErrno(error, errno, errnoName, operation);
-
     public static IOException FileError(int errno, string operation, string? path) => new(
         path is null
             ? $"{operation} failed: errno {errno} ({ErrnoName(errno)})."
@@ -50,21 +43,4 @@ internal static class ThrowHelper
     internal static string ErrnoName(int errno) => Enum.IsDefined(typeof(Interop.Linux.Errno), errno)
         ? ((Interop.Linux.Errno)errno).ToString()
         : errno.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>A SocketException whose message names the native errno and the failing call, not only the SocketError.</summary>
-    private sealed class SocketErrorWithErrno : SocketException
-    {
-        private readonly string _message;
-
-        public SocketErrorWithErrno(SocketError error, int errno, string errnoName, string operation)
-            : base((int)error)
-        {
-            NativeErrno = errno;
-            _message = $"{operation} failed: {error} (errno {errno}, {errnoName}).";
-        }
-
-        public int NativeErrno { get; }
-
-        public override string Message => _message;
-    }
 }

@@ -32,7 +32,7 @@ internal abstract class SendPlatform
     public virtual string? FallbackReason => null;
 
     /// <summary>Creates the sender for one connected socket.</summary>
-    public abstract SocketSender CreateSender(Socket socket, ZeroCopySocketOptions options, ZeroCopyStatistics statistics);
+    public abstract SocketSender CreateSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics);
 
     private static SendPlatform Select()
     {

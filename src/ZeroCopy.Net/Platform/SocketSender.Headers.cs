@@ -21,5 +21,5 @@ internal abstract partial class SocketSender
     /// however it ends, and never throws synchronously; the body's memory is released when the
     /// kernel no longer needs it.
     /// </summary>
-    public abstract ValueTask<long> SendWithPinnedBodyAsync(PieceList headers, PinnedSendBatch body, PieceList trailers, ZeroCopySocketOptions options, CancellationToken cancellationToken);
+    public abstract ValueTask<long> SendWithPinnedBodyAsync(PieceList headers, PinnedSendBatch body, PieceList trailers, CancellationToken cancellationToken);
 }

@@ -11,5 +11,5 @@ internal abstract partial class SocketSender
     /// Always drops the caller's hold on the batch exactly once, however it ends; the batch's
     /// memory is released when the kernel no longer needs it.
     /// </summary>
-    public abstract ValueTask SendPinnedAsync(PinnedSendBatch batch, ZeroCopySocketOptions options, CancellationToken cancellationToken);
+    public abstract ValueTask SendPinnedAsync(PinnedSendBatch batch, CancellationToken cancellationToken);
 }

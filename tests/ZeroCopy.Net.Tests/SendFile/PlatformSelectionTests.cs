@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks;
 using Xunit;
+using ZeroCopy.Net.Platform;
 using ZeroCopy.Net.Platform.Linux;
 using ZeroCopy.Net.Tests.Infrastructure;
 using static ZeroCopy.Net.Interop.Linux;
@@ -99,17 +100,36 @@ public class LinuxErrorsTests
     [InlineData((Errno)9999, SocketError.SocketError)]
     internal void MapsLikeTheRuntime(Errno errno, SocketError expected)
     {
-        Assert.Equal(expected, LinuxErrors.ToSocketError(errno));
+        Assert.Equal(expected, PosixErrors.ToSocketError(errno));
     }
 
     [Fact]
     internal void SocketExceptionCarriesTheSocketErrorTheErrnoAndTheCall()
     {
-        SocketException ex = LinuxErrors.Socket(Errno.ECONNRESET, "sendfile");
+        SocketException ex = PosixErrors.Socket(Errno.ECONNRESET, "sendfile");
         Assert.Equal(SocketError.ConnectionReset, ex.SocketErrorCode);
         Assert.Contains("sendfile", ex.Message);
         Assert.Contains("errno 104", ex.Message);
         Assert.Contains("ECONNRESET", ex.Message);
         Assert.Contains("ConnectionReset", ex.Message);
+
+        // A public type a user's log can name (not an internal nested type), with the errno as data.
+        var typed = Assert.IsType<ZeroCopySocketException>(ex);
+        Assert.True(typeof(ZeroCopySocketException).IsPublic);
+        Assert.Equal(104, typed.Errno);
+        Assert.Equal("ECONNRESET", typed.ErrnoName);
+        Assert.Equal("sendfile", typed.Operation);
+    }
+
+    [Theory]
+    [InlineData(ZeroCopy.Net.Interop.Bsd.Errno.EAGAIN, SocketError.WouldBlock)]
+    [InlineData(ZeroCopy.Net.Interop.Bsd.Errno.ECONNRESET, SocketError.ConnectionReset)]
+    [InlineData(ZeroCopy.Net.Interop.Bsd.Errno.EOPNOTSUPP_MACOS, SocketError.OperationNotSupported)]
+    [InlineData(ZeroCopy.Net.Interop.Bsd.Errno.ENOBUFS, SocketError.NoBufferSpaceAvailable)]
+    internal void BsdErrnoValuesGoThroughTheSameMap(ZeroCopy.Net.Interop.Bsd.Errno errno, SocketError expected)
+    {
+        // BSD numbers differ from Linux's (EAGAIN is 35, not 11): one map keyed by the POSIX name serves both.
+        Assert.Equal(expected, PosixErrors.ToSocketError(errno));
+        Assert.Equal(expected, PosixErrors.Socket(errno, "sendfile").SocketErrorCode);
     }
 }

@@ -78,6 +78,6 @@ internal sealed class BsdSendPlatform : SendPlatform
     }
 
     /// <inheritdoc/>
-    public override SocketSender CreateSender(Socket socket, ZeroCopySocketOptions options, ZeroCopyStatistics statistics)
+    public override SocketSender CreateSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics)
         => new BsdSocketSender(socket, statistics);
 }

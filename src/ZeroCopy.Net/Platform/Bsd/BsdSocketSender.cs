@@ -178,7 +178,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
                 }
                 else if (errno != Errno.EINTR)
                 {
-                    throw BsdErrors.Socket(errno, wasSendfile ? "sendfile" : "writev");
+                    throw PosixErrors.Socket(errno, wasSendfile ? "sendfile" : "writev");
                 }
             }
 
@@ -371,7 +371,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
         Errno errno = KqueueReactor.Shared.ArmWrite(_fd, _registration);
         if (errno != Errno.SUCCESS)
         {
-            throw BsdErrors.Socket(errno, "kevent(EVFILT_WRITE, EV_ADD)");
+            throw PosixErrors.Socket(errno, "kevent(EVFILT_WRITE, EV_ADD)");
         }
 
         Statistics.AddWouldBlockWait();
@@ -382,7 +382,7 @@ internal sealed class BsdSocketSender : PortableSocketSender
     {
         if (errno != Errno.SUCCESS)
         {
-            throw BsdErrors.Socket(errno, operation);
+            throw PosixErrors.Socket(errno, operation);
         }
     }
 

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Threading;
 using static ZeroCopy.Net.Interop.Linux;
 
@@ -11,6 +10,12 @@ internal interface IReadinessTarget
 {
     /// <summary>Called on the reactor thread with the epoll event mask. Must not block.</summary>
     void OnReadiness(uint events);
+
+    /// <summary>
+    /// Called on the reactor thread when <see cref="OnReadiness"/> threw: the target must fail its
+    /// socket's waiting and later sends with <paramref name="error"/>, not lose it. Must not throw.
+    /// </summary>
+    void OnFault(Exception error);
 }
 
 /// <summary>
@@ -137,7 +142,14 @@ internal sealed unsafe class EpollReactor
             if (n < 0)
             {
                 Errno errno = GetLastErrno();
-                Debug.Assert(errno == Errno.EINTR, $"epoll_wait failed: {errno}");
+                if (errno != Errno.EINTR)
+                {
+                    // EBADF, EFAULT, EINVAL: the epoll instance itself is broken. Every parked send
+                    // in the process would wait forever; a busy loop would burn a core. Fail the
+                    // process loudly, as the runtime's SocketAsyncEngine does.
+                    Environment.FailFast($"ZeroCopy.Net: epoll_wait on the reactor failed with errno {(int)errno} ({errno}); readiness can no longer be delivered.");
+                }
+
                 continue;
             }
 
@@ -148,18 +160,37 @@ internal sealed unsafe class EpollReactor
                 ulong id = *(ulong*)(ev + EpollEventDataOffset);
                 if (_targets.TryGetValue(id, out IReadinessTarget? target))
                 {
-                    try
-                    {
-                        target.OnReadiness(mask);
-                    }
-#pragma warning disable CA1031 // A faulty target must not stop readiness for every other socket in the process.
-                    catch (Exception ex)
-#pragma warning restore CA1031
-                    {
-                        // A faulty target must not stop readiness for every other socket in the process.
-                        Debug.Fail($"Readiness target threw: {ex}");
-                    }
+                    Deliver(target, mask);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One event to one target. A target that throws (an epoll_ctl it makes fails, say) loses
+    /// neither the error nor the reactor: its socket is failed with the exception, and every other
+    /// socket in the process keeps getting its events. A target that cannot even take its fault
+    /// leaves a socket that would hang: the process fails loudly.
+    /// </summary>
+    internal static void Deliver(IReadinessTarget target, uint mask)
+    {
+        try
+        {
+            target.OnReadiness(mask);
+        }
+#pragma warning disable CA1031 // Handed to the target's socket, not swallowed.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            try
+            {
+                target.OnFault(ex);
+            }
+#pragma warning disable CA1031 // Nothing is left to hand it to.
+            catch (Exception fatal)
+#pragma warning restore CA1031
+            {
+                Environment.FailFast($"ZeroCopy.Net: a readiness target failed ({ex.Message}) and could not take its fault.", fatal);
             }
         }
     }

@@ -59,6 +59,6 @@ internal sealed class LinuxSendPlatform : SendPlatform
         return new LinuxSendPlatform();
     }
 
-    public override SocketSender CreateSender(Socket socket, ZeroCopySocketOptions options, ZeroCopyStatistics statistics)
-        => new LinuxSocketSender(socket, options, statistics);
+    public override SocketSender CreateSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics)
+        => new LinuxSocketSender(socket, settings, statistics);
 }

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -6,192 +7,230 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopy.Net.Internal;
-using static ZeroCopy.Net.Interop.Linux;
+using ZeroCopy.Net.Platform.Linux.Operations;
 
 namespace ZeroCopy.Net.Platform.Linux;
 
 /// <summary>
-/// The Linux sender for one socket: non-blocking syscalls on the socket's descriptor, and a wait
-/// on <see cref="EpollReactor"/> only when the kernel says EAGAIN.
+/// The Linux sender for one socket: turns each public send into one send operation
+/// (Operations/) and runs it, non-blocking syscall by syscall, waiting on <see cref="EpollReactor"/>
+/// only when the kernel says EAGAIN.
 /// </summary>
 /// <remarks>
-/// The descriptor must be O_NONBLOCK. The runtime keeps a socket's descriptor non-blocking once it
-/// has been switched (it then emulates blocking for synchronous calls), so toggling
+/// <para>What lives where, for one socket:</para>
+/// <list type="bullet">
+/// <item><see cref="EpollRegistration"/>: the reactor registration, every epoll_ctl, EPOLLOUT/EPOLLERR
+/// arming, the writability signal and the idle drain.</item>
+/// <item><see cref="ZeroCopyChannel"/>: SO_ZEROCOPY, the completion record, the error-queue drain,
+/// backpressure, the bounded drain at disposal (created on the first pinned send).</item>
+/// <item><see cref="VectoredWriter"/>: iovecs and the send/sendmsg syscalls; <see cref="TcpPush"/>:
+/// TCP_NODELAY, TCP_CORK and the tail push.</item>
+/// <item>Operations/: the whole state of one send each, advanced one syscall per step by <see cref="Run"/>.</item>
+/// </list>
+/// <para>The descriptor must be O_NONBLOCK. The runtime keeps a socket's descriptor non-blocking
+/// once it has been switched (it then emulates blocking for synchronous calls), so toggling
 /// <see cref="Socket.Blocking"/> off and back on makes the descriptor non-blocking without changing
-/// what the application sees.
+/// what the application sees.</para>
+/// <para>Every send holds a reference on the socket's SafeHandle from its first syscall to its
+/// last, as the runtime's own socket operations do. Without it, Socket.Dispose would close the
+/// descriptor at once: the kernel drops it from our epoll set (a parked send would never wake) and
+/// may hand its number to a new socket that the next syscall would write to. With it,
+/// Socket.Dispose shuts the connection down instead and waits for us; the shutdown wakes a parked
+/// send (EPOLLHUP) and its next syscall fails it.</para>
 /// </remarks>
-internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
+internal sealed class LinuxSocketSender : SocketSender
 {
-    // UIO_FASTIOV: the kernel's own on-stack iovec count. Vectored sends of up to this many pieces
-    // build their iovec on the stack; larger ones use one per-socket scratch array (sends are serialised).
-    private const int StackIovecs = 8;
-
     private readonly Socket _socket;
     private readonly SafeHandle _socketHandle;
-    private readonly int _fd;
-    private readonly ZeroCopyStatistics _statistics;
-    private readonly ReadinessSignal _writable = new();
-    private ulong _registration;
+    private readonly SocketSettings _settings;
+    private ZeroCopyChannel? _zeroCopy;
 
-    // Written by disposal on any thread, read by the send loop after every wakeup.
+    // Written by disposal on any thread, read before every step.
     private volatile bool _disposing;
 
-    public LinuxSocketSender(Socket socket, ZeroCopySocketOptions options, ZeroCopyStatistics statistics)
+    public LinuxSocketSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics)
     {
-        _ = options;
         _socket = socket;
-        _statistics = statistics;
+        _settings = settings;
+        Statistics = statistics;
         _socketHandle = SocketHandleAccess.Get(socket);
-        _fd = (int)_socketHandle.DangerousGetHandle();
+        Fd = (int)_socketHandle.DangerousGetHandle();
+        IsStream = socket.SocketType == SocketType.Stream;
         SocketHandleAccess.MakeDescriptorNonBlocking(socket);
+        Readiness = new EpollRegistration(Fd, statistics);
+        Writer = new VectoredWriter(Fd);
+        Push = new TcpPush(Fd, settings.HeaderTuning);
     }
 
-    public override ZeroCopyCapabilities Capabilities =>
-        ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness | PinnedCapabilities;
+    /// <summary>The socket's descriptor (valid while a send holds the socket).</summary>
+    public int Fd { get; }
 
-    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<long> SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
+    /// <summary>Whether the socket is a stream (a datagram goes out whole or not at all).</summary>
+    public bool IsStream { get; }
+
+    /// <summary>The socket's counters.</summary>
+    public ZeroCopyStatistics Statistics { get; }
+
+    /// <summary>The socket's place in the reactor.</summary>
+    public EpollRegistration Readiness { get; }
+
+    /// <summary>The socket's send syscalls and iovec scratch.</summary>
+    public VectoredWriter Writer { get; }
+
+    /// <summary>The socket's TCP options.</summary>
+    public TcpPush Push { get; }
+
+    /// <summary>Set once disposal began.</summary>
+    public bool IsDisposing => _disposing;
+
+    public override ZeroCopyCapabilities Capabilities
     {
-        int fileFd = LinuxFile.OpenForRead(path);
-        try
+        get
         {
-            long toSend = FileRange.Resolve(LinuxFile.GetRegularFileLength(fileFd, path), offset, count);
-            return await SendFileCoreAsync(fileFd, offset, toSend, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            LinuxFile.Close(fileFd);
+            ZeroCopyChannel? channel = _zeroCopy;
+            return ZeroCopyCapabilities.KernelSendFile | ZeroCopyCapabilities.AsyncReadiness | ZeroCopyCapabilities.VectoredSend
+                | (channel is null || channel.Enabled ? ZeroCopyCapabilities.MsgZeroCopy : 0);
         }
     }
 
-    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<long> SendFileAsync(SafeFileHandle file, long offset, long? count, CancellationToken cancellationToken)
+    public override ValueTask<long> SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
     {
         bool added = false;
         try
         {
-            // Keeps the descriptor from being closed (and its number reused) while the kernel reads it.
-            file.DangerousAddRef(ref added);
-            int fileFd = (int)file.DangerousGetHandle();
-            long toSend = FileRange.Resolve(LinuxFile.GetRegularFileLength(fileFd, null), offset, count);
-            return await SendFileCoreAsync(fileFd, offset, toSend, cancellationToken).ConfigureAwait(false);
+            added = AcquireSocket();
+            return Run(new SendFileOperation(FileWindow.Open(path, offset, count), ownsWindow: true), added, cancellationToken);
         }
-        finally
+        catch (Exception e)
         {
-            if (added)
-            {
-                file.DangerousRelease();
-            }
+            ReleaseSocket(added);
+            return Faulted<long>(e);
         }
     }
 
-    /// <summary>The sendfile loop: as many non-blocking calls as it takes, waiting on the reactor for each EAGAIN.</summary>
-    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<long> SendFileCoreAsync(int fileFd, long offset, long count, CancellationToken cancellationToken)
+    public override ValueTask<long> SendFileAsync(SafeFileHandle file, long offset, long? count, CancellationToken cancellationToken)
     {
-        bool addedSocketRef = AcquireSocket();
+        bool added = false;
         try
         {
-            long sent = 0;
-            while (sent < count)
+            added = AcquireSocket();
+            return Run(new SendFileOperation(FileWindow.Reference(file, offset, count), ownsWindow: true), added, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            ReleaseSocket(added);
+            return Faulted<long>(e);
+        }
+    }
+
+    public override ValueTask<long> SendWithHeadersAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
+    {
+        bool added = false;
+        try
+        {
+            added = AcquireSocket();
+            Push.SetNoDelayOnce();
+            HeaderSendTuning tuning = Push.Tuning;
+            byte[] response;
+            int length;
+            switch (body.Kind)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (_disposing)
-                {
-                    throw ThrowHelper.SocketDisposedDuringSend(sent, count);
-                }
+                case SendBodyKind.FileHandle when body.Count is long count && SmallResponse.Fits(headers, count, trailers, tuning):
+                    // A static-file server that keeps its files open and knows their lengths: no
+                    // statx, pread + send, no state machine when the socket takes it at once.
+                    FileWindow small = FileWindow.Reference(body.Handle, body.Offset, count, checkLength: false);
+                    try
+                    {
+                        response = SmallResponse.FromFile(headers, small, trailers, windowChecked: false, Statistics, out length);
+                    }
+                    finally
+                    {
+                        small.Release();
+                    }
 
-                int epoch = _writable.Epoch;
-                long n = TrySendFile(fileFd, offset + sent, count - sent, out Errno errno);
-                if (n > 0)
-                {
-                    sent += n;
-                    _statistics.AddKernelSendFile(n);
-                }
-                else if (n == 0)
-                {
-                    // sendfile returns 0 only at end of file: the file is shorter than when we checked it.
-                    throw ThrowHelper.FileShrunk(sent, count, offset);
-                }
-                else if (errno == Errno.EAGAIN)
-                {
-                    await WaitWritableAsync(epoch, cancellationToken).ConfigureAwait(false);
-                }
-                else if (errno != Errno.EINTR)
-                {
-                    throw LinuxErrors.Socket(errno, "sendfile");
-                }
+                    return Run(new ContiguousSendOperation(response, length), added, cancellationToken);
+
+                case SendBodyKind.FilePath or SendBodyKind.FileHandle:
+                    return RunFileResponse(headers, body, trailers, tuning, added, cancellationToken);
+
+                default:
+                    ReadOnlyMemory<byte> memory = body.Memory;
+                    if (memory.Length > 0 && SmallResponse.Fits(headers, memory.Length, trailers, tuning))
+                    {
+                        response = SmallResponse.FromMemory(headers, memory, trailers, Statistics, out length);
+                        return Run(new ContiguousSendOperation(response, length), added, cancellationToken);
+                    }
+
+                    return Run(new VectoredSendOperation(new PieceSequence(headers, memory, trailers), moreFollows: false, isResponse: true), added, cancellationToken);
             }
-
-            return sent;
         }
-        finally
+        catch (Exception e)
         {
-            ReleaseSocket(addedSocketRef);
+            // Nothing was sent yet (every operation pushes after its own failures).
+            ReleaseSocket(added);
+            return Faulted<long>(e);
         }
     }
 
-    /// <summary>
-    /// Takes a reference on the socket's handle for the length of one send; every path that issues
-    /// syscalls on <see cref="_fd"/> brackets them with this and <see cref="ReleaseSocket"/>.
-    /// </summary>
-    /// <remarks>
-    /// Like the runtime's own socket operations, hold a reference on the socket's handle for the
-    /// whole send. Without it, Socket.Dispose closes the descriptor at once: the kernel drops it
-    /// from our epoll set (a parked send would never wake) and may hand its number to a new
-    /// socket that the next sendfile would write to. With the reference held, Socket.Dispose
-    /// shuts the connection down instead and waits for us; the shutdown wakes a parked send
-    /// (EPOLLHUP) and the next sendfile fails it.
-    /// </remarks>
-    private bool AcquireSocket() => SocketHandleAccess.Acquire(_socketHandle, _socket);
-
-    /// <summary>Like <see cref="AcquireSocket"/>, for callers that must not throw (the reactor thread): false once the socket is closed.</summary>
-    private bool TryAcquireSocket(out bool added) => SocketHandleAccess.TryAcquire(_socketHandle, out added);
-
-    private void ReleaseSocket(bool added) => SocketHandleAccess.Release(_socketHandle, added);
-
-    private unsafe long TrySendFile(int fileFd, long offset, long remaining, out Errno errno)
+    public override ValueTask SendPinnedAsync(PinnedSendBatch batch, CancellationToken cancellationToken)
     {
-        long position = offset;
-        nint n = sendfile(_fd, fileFd, &position, (nuint)Math.Min(remaining, SENDFILE_MAX_CHUNK));
-        errno = n < 0 ? GetLastErrno() : Errno.SUCCESS;
-        return n;
-    }
-
-    /// <summary>Waits for the reactor to report writability (or an error/hang-up, which the next syscall will surface).</summary>
-    private ValueTask WaitWritableAsync(int observedEpoch, CancellationToken cancellationToken)
-    {
-        EnsureRegistered();
-        _statistics.AddWouldBlockWait();
-        return _writable.WaitAsync(observedEpoch, cancellationToken);
-    }
-
-    private void EnsureRegistered()
-    {
-        if (_registration != 0)
+        bool added = false;
+        ZeroCopyChannel channel;
+        try
         {
-            EnsureWriteInterest();
-            return;
+            added = AcquireSocket();
+            channel = _zeroCopy ?? OpenZeroCopy();
+        }
+        catch (Exception e)
+        {
+            batch.Release();
+            ReleaseSocket(added);
+            return new ValueTask(Task.FromException(e));
         }
 
-        _registration = EpollReactor.Shared.Register(_fd, this, out Errno errno);
-        if (_registration == 0)
-        {
-            throw LinuxErrors.Socket(errno, "epoll_ctl(EPOLL_CTL_ADD)");
-        }
+        Readiness.NoteSendStarted();
+        ValueTask<long> send = Run(new PinnedSendOperation(this, batch, channel, moreFlag: 0), added, cancellationToken);
+        return send.IsCompletedSuccessfully ? default : AwaitWithoutResult(send);
     }
 
-    void IReadinessTarget.OnReadiness(uint events)
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask AwaitWithoutResult(ValueTask<long> send) => _ = await send.ConfigureAwait(false);
+
+    public override ValueTask<long> SendWithPinnedBodyAsync(PieceList headers, PinnedSendBatch body, PieceList trailers, CancellationToken cancellationToken)
     {
-        OnZeroCopyReadiness(events);
-        _writable.Signal();
+        bool added = false;
+        ZeroCopyChannel channel;
+        try
+        {
+            added = AcquireSocket();
+            Push.SetNoDelayOnce();
+            channel = _zeroCopy ?? OpenZeroCopy();
+        }
+        catch (Exception e)
+        {
+            body.Release();
+            ReleaseSocket(added);
+            return Faulted<long>(e);
+        }
+
+        long length = body.TotalLength;
+        if (length == 0 || length < channel.Threshold || !channel.Enabled)
+        {
+            // The kernel copies a body this small (or on this socket) anyway: it rides in the
+            // headers' sendmsg, one syscall for the response, and is back in the pool at the end.
+            PinnedCopyReason reason = channel.Enabled ? PinnedCopyReason.BelowThreshold : PinnedCopyReason.ZeroCopyOff;
+            return Run(new VectoredSendOperation(new PieceSequence(headers, body.MemoryOf(0), trailers), body, reason), added, cancellationToken);
+        }
+
+        Readiness.NoteSendStarted();
+        return Run(new PinnedResponseOperation(this, headers, body, trailers, channel), added, cancellationToken);
     }
 
     public override void BeginDispose()
     {
         _disposing = true;
-        _writable.Signal();
-        BeginDisposeZeroCopy();
+        Readiness.Writable.Signal();
+        _zeroCopy?.BeginDispose();
     }
 
     public override async ValueTask DisposeAsync()
@@ -199,22 +238,161 @@ internal sealed partial class LinuxSocketSender : SocketSender, IReadinessTarget
         BeginDispose();
 
         // While still registered: completions arrive through EPOLLERR and our own drains.
-        await DisposeZeroCopyAsync().ConfigureAwait(false);
+        if (_zeroCopy is ZeroCopyChannel channel)
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+        }
 
-        // Only EPOLL_CTL_DEL by number while we hold the descriptor open: once the Socket is closed,
-        // closing removed it from the epoll set already and the number may belong to another socket
-        // (whose registration a DEL would silently remove). Closed first: fd -1 makes epoll_ctl fail
-        // harmlessly (EBADF), and the reactor still forgets the registration id.
         bool held = TryAcquireSocket(out bool added);
         try
         {
-            EpollReactor.Shared.Unregister(held ? _fd : -1, _registration);
+            Readiness.Unregister(held ? Fd : -1);
         }
         finally
         {
             ReleaseSocket(added);
         }
+    }
 
-        _registration = 0;
+    /// <summary>References the socket's handle for the length of one send; throws ObjectDisposedException for a socket already closed.</summary>
+    public bool AcquireSocket() => SocketHandleAccess.Acquire(_socketHandle, _socket);
+
+    /// <summary>Like <see cref="AcquireSocket"/>, for callers that must not throw (the reactor thread): false once the socket is closed.</summary>
+    public bool TryAcquireSocket(out bool added) => SocketHandleAccess.TryAcquire(_socketHandle, out added);
+
+    /// <summary>Drops the reference <see cref="AcquireSocket"/> or <see cref="TryAcquireSocket"/> added.</summary>
+    public void ReleaseSocket(bool added) => SocketHandleAccess.Release(_socketHandle, added);
+
+    private static ValueTask<T> Faulted<T>(Exception e) => new(Task.FromException<T>(e));
+
+    private ValueTask<long> RunFileResponse(PieceList headers, SendBody body, PieceList trailers, HeaderSendTuning tuning, bool added, CancellationToken cancellationToken)
+    {
+        // The window is checked before the first header byte leaves.
+        FileWindow window = body.Kind == SendBodyKind.FilePath
+            ? FileWindow.Open(body.Path, body.Offset, body.Count)
+            : FileWindow.Reference(body.Handle, body.Offset, body.Count);
+        byte[] response;
+        int length;
+        try
+        {
+            if (window.Count > tuning.SmallFileThreshold)
+            {
+                return Run(new FileResponseOperation(headers, window, trailers, cork: tuning.AlwaysCork || trailers.TotalLength > 0), added, cancellationToken);
+            }
+
+            if (SmallResponse.Fits(headers, window.Count, trailers, tuning))
+            {
+                response = SmallResponse.FromFile(headers, window, trailers, windowChecked: true, Statistics, out length);
+            }
+            else
+            {
+                // A small body behind headers too large to copy: the body read into a pooled array, sent as the middle iovec.
+                byte[] pooledBody = SmallResponse.BodyFromFile(window, Statistics);
+                var pieces = new PieceSequence(headers, new ReadOnlyMemory<byte>(pooledBody, 0, (int)window.Count), trailers);
+                window.Release();
+                return Run(new VectoredSendOperation(pieces, pooledBody), added, cancellationToken);
+            }
+        }
+        catch
+        {
+            window.Release();
+            throw;
+        }
+
+        window.Release();
+        return Run(new ContiguousSendOperation(response, length), added, cancellationToken);
+    }
+
+    private ZeroCopyChannel OpenZeroCopy() => _zeroCopy = ZeroCopyChannel.Open(this, _settings, Readiness);
+
+    /// <summary>
+    /// Runs one send operation to its end and releases the socket reference <paramref name="added"/>
+    /// then. The first steps run here, synchronously: an operation that the kernel takes at once
+    /// costs no state machine and no task. Only one that must wait (EAGAIN, or room for zero-copy
+    /// sends) continues in <see cref="ContinueAsync"/>. Never throws: failures come back in the task,
+    /// after <see cref="ISendOperation.Complete"/> released what the operation held.
+    /// </summary>
+    private ValueTask<long> Run<TOperation>(TOperation operation, bool added, CancellationToken cancellationToken)
+        where TOperation : struct, ISendOperation
+    {
+        OperationStatus status;
+        int epoch;
+        try
+        {
+            do
+            {
+                status = Step(ref operation, out epoch, cancellationToken);
+            }
+            while (status == OperationStatus.Retry);
+        }
+        catch (Exception e)
+        {
+            operation.Complete(this, succeeded: false);
+            ReleaseSocket(added);
+            return Faulted<long>(e);
+        }
+
+        if (status == OperationStatus.Done)
+        {
+            operation.Complete(this, succeeded: true);
+            ReleaseSocket(added);
+            return new ValueTask<long>(operation.Result);
+        }
+
+        return ContinueAsync(operation, status, epoch, added, cancellationToken);
+    }
+
+    /// <summary>The rest of an operation that had to wait: wait, step, until done; then release, however it ended.</summary>
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<long> ContinueAsync<TOperation>(TOperation operation, OperationStatus status, int epoch, bool added, CancellationToken cancellationToken)
+        where TOperation : struct, ISendOperation
+    {
+        bool succeeded = false;
+        try
+        {
+            while (status != OperationStatus.Done)
+            {
+                if (status == OperationStatus.WaitWritable)
+                {
+                    await Readiness.WaitWritableAsync(epoch, cancellationToken).ConfigureAwait(false);
+                }
+                else if (status == OperationStatus.WaitForRoom)
+                {
+                    await _zeroCopy!.WaitForRoomAsync(operation.RoomNeeded, Readiness, cancellationToken).ConfigureAwait(false);
+                }
+
+                status = Step(ref operation, out epoch, cancellationToken);
+            }
+
+            succeeded = true;
+            return operation.Result;
+        }
+        finally
+        {
+            operation.Complete(this, succeeded);
+            ReleaseSocket(added);
+        }
+    }
+
+    /// <summary>
+    /// One step: cancellation and disposal are checked before every syscall, and the readiness
+    /// epoch is read before it, so a wakeup between an EAGAIN and the wait is not lost.
+    /// </summary>
+    private OperationStatus Step<TOperation>(ref TOperation operation, out int epoch, CancellationToken cancellationToken)
+        where TOperation : struct, ISendOperation
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_disposing)
+        {
+            throw ThrowHelper.SocketDisposedDuringSend(operation.Sent, operation.Total);
+        }
+
+        if (Readiness.Fault is Exception fault)
+        {
+            throw new IOException($"ZeroCopy.Net's readiness reactor failed for this socket after {operation.Sent} of {operation.Total} bytes: {fault.Message}", fault);
+        }
+
+        epoch = Readiness.Writable.Epoch;
+        return operation.TryComplete(this);
     }
 }

@@ -15,6 +15,6 @@ internal class PortableSendPlatform : SendPlatform
 
     public override string? FallbackReason => _reason;
 
-    public override SocketSender CreateSender(Socket socket, ZeroCopySocketOptions options, ZeroCopyStatistics statistics)
+    public override SocketSender CreateSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics)
         => new PortableSocketSender(socket, statistics);
 }

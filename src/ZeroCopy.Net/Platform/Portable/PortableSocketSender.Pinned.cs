@@ -17,9 +17,8 @@ internal partial class PortableSocketSender
     /// so they still leave as one datagram.
     /// </summary>
     [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public override async ValueTask SendPinnedAsync(PinnedSendBatch batch, ZeroCopySocketOptions options, CancellationToken cancellationToken)
+    public override async ValueTask SendPinnedAsync(PinnedSendBatch batch, CancellationToken cancellationToken)
     {
-        _ = options;
         try
         {
             long total = batch.TotalLength;

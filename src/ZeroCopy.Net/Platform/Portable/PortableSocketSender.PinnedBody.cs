@@ -13,9 +13,8 @@ internal partial class PortableSocketSender
     /// as soon as the send ends. Counted as a copied pinned send, like SendPinnedAsync here.
     /// </summary>
     [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<long> SendWithPinnedBodyAsync(PieceList headers, PinnedSendBatch body, PieceList trailers, ZeroCopySocketOptions options, CancellationToken cancellationToken)
+    public override async ValueTask<long> SendWithPinnedBodyAsync(PieceList headers, PinnedSendBatch body, PieceList trailers, CancellationToken cancellationToken)
     {
-        _ = options;
         try
         {
             long length = body.TotalLength;

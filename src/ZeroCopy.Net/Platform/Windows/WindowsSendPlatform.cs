@@ -88,6 +88,6 @@ internal sealed class WindowsSendPlatform : SendPlatform
     private static bool IsInvalidHandleError(int error) => error is WSAENOTSOCK or ERROR_INVALID_HANDLE or WSAEINVAL;
 
     /// <inheritdoc/>
-    public override SocketSender CreateSender(Socket socket, ZeroCopySocketOptions options, ZeroCopyStatistics statistics)
+    public override SocketSender CreateSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics)
         => new WindowsSocketSender(socket, statistics);
 }

@@ -1,0 +1,139 @@
+using System.Net.Sockets;
+using ZeroCopy.Net.Internal;
+using static ZeroCopy.Net.Interop.Linux;
+
+namespace ZeroCopy.Net.Platform.Linux.Operations;
+
+/// <summary>
+/// SendPinnedAsync, and the body of a pinned response: sendmsg of a pinned batch, with
+/// MSG_ZEROCOPY at or above the socket's threshold while the socket still has zero-copy, else a
+/// counted copy. One sendmsg per step. The whole state of one pinned send lives here.
+/// </summary>
+/// <remarks>
+/// A zero-copy call is recorded in the <see cref="ZeroCopyChannel"/> before the syscall and taken
+/// back if it fails; the batch's memory goes back to its pool when the last completion for it
+/// arrives, not when this operation ends. ENOBUFS (optmem_max, RLIMIT_MEMLOCK) resends the same
+/// bytes without the flag, counted. A datagram goes out whole or not at all; a stream send may take
+/// part of the bytes and resumes at the exact byte.
+/// </remarks>
+internal struct PinnedSendOperation : ISendOperation
+{
+    private readonly PinnedSendBatch _batch;
+    private readonly ZeroCopyChannel _channel;
+    private readonly long _total;
+    private readonly bool _isStream;
+    private readonly int _moreFlag;
+    private long _sent;
+    private bool _zeroCopy;
+    private bool _roomChecked;
+    private PinnedCopyReason _reason;
+
+    /// <param name="sender">The socket's sender.</param>
+    /// <param name="batch">The batch; this operation takes over the caller's hold on it.</param>
+    /// <param name="channel">The socket's zero-copy state.</param>
+    /// <param name="moreFlag">MSG_MORE when bytes follow the batch (a pinned body before trailers), else 0.</param>
+    public PinnedSendOperation(LinuxSocketSender sender, PinnedSendBatch batch, ZeroCopyChannel channel, int moreFlag)
+    {
+        _batch = batch;
+        _channel = channel;
+        _total = batch.TotalLength;
+        _isStream = sender.IsStream;
+        _moreFlag = moreFlag;
+        _sent = 0;
+        _roomChecked = false;
+        _zeroCopy = false;
+        _reason = PinnedCopyReason.BelowThreshold;
+        if (!channel.Enabled)
+        {
+            _reason = PinnedCopyReason.ZeroCopyOff;
+        }
+        else if (_total > 0 && _total >= channel.Threshold)
+        {
+            _zeroCopy = true;
+        }
+    }
+
+    public readonly long Sent => _sent;
+
+    public readonly long Total => _total;
+
+    public readonly long RoomNeeded => _total;
+
+    public readonly long Result => _total;
+
+    public OperationStatus TryComplete(LinuxSocketSender sender)
+    {
+        if (_total == 0 && _isStream)
+        {
+            return OperationStatus.Done; // nothing to put in the stream
+        }
+
+        if (!_roomChecked)
+        {
+            _roomChecked = true;
+            if (_zeroCopy && _channel.NeedsRoom(_total))
+            {
+                return OperationStatus.WaitForRoom;
+            }
+        }
+
+        SyscallResult<Errno> result;
+        if (_zeroCopy)
+        {
+            long requested = _total - _sent;
+            _channel.Record(_batch, requested, _sent);
+            result = sender.Writer.TrySend(_batch, _sent, MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL | _moreFlag);
+            if (result.Failed)
+            {
+                _channel.Unrecord(_batch, requested);
+            }
+            else
+            {
+                sender.Statistics.AddPinnedZeroCopy(result.Value);
+                _channel.AfterSend();
+            }
+        }
+        else
+        {
+            result = sender.Writer.TrySend(_batch, _sent, MSG_DONTWAIT | MSG_NOSIGNAL | _moreFlag);
+            if (!result.Failed)
+            {
+                sender.Statistics.AddPinnedCopied(result.Value, _reason);
+            }
+        }
+
+        if (!result.Failed)
+        {
+            _sent += result.Value;
+            return !_isStream || _sent >= _total ? OperationStatus.Done : OperationStatus.Retry;
+        }
+
+        switch (result.Errno)
+        {
+            case Errno.EAGAIN:
+                return OperationStatus.WaitWritable;
+            case Errno.EINTR:
+                return OperationStatus.Retry;
+            case Errno.ENOBUFS when _zeroCopy:
+                // optmem_max or RLIMIT_MEMLOCK: the kernel would not pin more. Copy these bytes
+                // instead of failing; the next send tries zero-copy again.
+                sender.Statistics.AddNoBufsFallback();
+                _zeroCopy = false;
+                _reason = PinnedCopyReason.NoBufs;
+                return OperationStatus.Retry;
+            default:
+                throw result.ToException("sendmsg");
+        }
+    }
+
+    public readonly void Complete(LinuxSocketSender sender, bool succeeded)
+    {
+        if (succeeded)
+        {
+            sender.Statistics.AddPinnedSendCall();
+        }
+
+        _batch.Release();
+        sender.Readiness.NoteSendEnded();
+    }
+}
