@@ -1,4 +1,5 @@
 using System.Threading.Tasks;
+using ZeroCopy.Net.Buffers;
 using ZeroCopy.Net.Internal;
 
 namespace ZeroCopy.Net;

@@ -63,9 +63,9 @@ public sealed partial class ZeroCopySocket
             ThrowHelper.ThrowArgument(nameof(lengths), $"There are {buffers.Length} buffers and {lengths.Length} lengths.");
         }
 
-        if (buffers.Length == 0 || buffers.Length > Interop.Linux.UIO_MAXIOV)
+        if (buffers.Length == 0 || buffers.Length > MaxBuffersPerSend)
         {
-            ThrowHelper.ThrowArgument(nameof(buffers), $"Send 1 to {Interop.Linux.UIO_MAXIOV} buffers in one call; there are {buffers.Length}.");
+            ThrowHelper.ThrowArgument(nameof(buffers), $"Send 1 to {MaxBuffersPerSend} buffers in one call; there are {buffers.Length}.");
         }
 
         for (int i = 0; i < buffers.Length; i++)

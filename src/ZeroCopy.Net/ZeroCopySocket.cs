@@ -23,6 +23,13 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
 {
     private const int Idle = 0;
     private const int Sending = 1;
+
+    /// <summary>
+    /// The most pool buffers one SendPinnedAsync call (or one PipeWriter flush's send) takes: a
+    /// library limit, the same on every OS. It equals Linux's UIO_MAXIOV, so a call is one sendmsg
+    /// there (tests/native checks UIO_MAXIOV against the headers).
+    /// </summary>
+    internal const int MaxBuffersPerSend = 1024;
     private const int Disposed = 2;
 
     private readonly SocketSender _sender;

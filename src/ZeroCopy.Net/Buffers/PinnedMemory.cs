@@ -34,7 +34,7 @@ internal static unsafe class PinnedMemory
     /// <summary>The x86-64 and arm64 (4 KiB granule) PMD size: the transparent huge page.</summary>
     public const int HugePageSize = 2 * 1024 * 1024;
 
-    private static readonly bool s_useMmap = RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && IntPtr.Size == 8;
+    private static readonly bool s_useMmap = Platform.SendPlatform.MapsPinnedMemory;
 
     /// <summary>Allocates <paramref name="length"/> bytes (a multiple of the page size), page-aligned; null when the OS refuses.</summary>
     public static byte* Allocate(nuint length)

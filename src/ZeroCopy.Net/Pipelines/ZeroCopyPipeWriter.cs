@@ -304,9 +304,9 @@ public sealed class ZeroCopyPipeWriter : PipeWriter
         bool done = false;
         try
         {
-            for (int offset = 0; offset < sending; offset += Interop.Linux.UIO_MAXIOV)
+            for (int offset = 0; offset < sending; offset += ZeroCopySocket.MaxBuffersPerSend)
             {
-                int chunk = Math.Min(sending - offset, Interop.Linux.UIO_MAXIOV);
+                int chunk = Math.Min(sending - offset, ZeroCopySocket.MaxBuffersPerSend);
                 await _socket.SendPinnedAsync(
                     new ReadOnlySpan<PinnedBuffer>(buffers, offset, chunk),
                     new ReadOnlySpan<int>(lengths, offset, chunk),

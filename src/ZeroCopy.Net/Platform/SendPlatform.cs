@@ -19,6 +19,13 @@ internal abstract class SendPlatform
     /// <summary>The platform chosen for this process.</summary>
     public static SendPlatform Current => s_current.Value;
 
+    /// <summary>
+    /// Whether the pinned pool maps its slabs with anonymous mmap (64-bit Linux: a quarantined
+    /// buffer can be unmapped alone, and slabs can be huge pages; see Buffers/PinnedMemory.cs) rather
+    /// than aligned heap memory. Decided here, with every other OS decision, whatever path a socket uses.
+    /// </summary>
+    public static bool MapsPinnedMemory { get; } = RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && IntPtr.Size == 8;
+
     /// <summary>The portable copying path, correct on every OS.</summary>
     public static SendPlatform Portable { get; } = new PortableSendPlatform();
 

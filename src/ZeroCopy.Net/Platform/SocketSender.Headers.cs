@@ -1,5 +1,6 @@
 using System.Threading;
 using System.Threading.Tasks;
+using ZeroCopy.Net.Buffers;
 using ZeroCopy.Net.Internal;
 
 namespace ZeroCopy.Net.Platform;

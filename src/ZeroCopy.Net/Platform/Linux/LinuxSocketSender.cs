@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Win32.SafeHandles;
+using ZeroCopy.Net.Buffers;
 using ZeroCopy.Net.Internal;
 using ZeroCopy.Net.Platform.Linux.Operations;
 

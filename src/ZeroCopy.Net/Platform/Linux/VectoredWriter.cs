@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using ZeroCopy.Net.Buffers;
 using ZeroCopy.Net.Internal;
 using static ZeroCopy.Net.Interop.Linux;
 

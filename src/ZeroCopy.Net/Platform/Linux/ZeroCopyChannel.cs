@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
+using ZeroCopy.Net.Buffers;
 using ZeroCopy.Net.Internal;
 using static ZeroCopy.Net.Interop.Linux;
 

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using ZeroCopy.Net.Buffers;
 using ZeroCopy.Net.Internal;
 
 namespace ZeroCopy.Net.Platform.Portable;

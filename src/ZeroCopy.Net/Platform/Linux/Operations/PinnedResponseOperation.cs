@@ -1,3 +1,4 @@
+using ZeroCopy.Net.Buffers;
 using ZeroCopy.Net.Internal;
 using static ZeroCopy.Net.Interop.Linux;
 

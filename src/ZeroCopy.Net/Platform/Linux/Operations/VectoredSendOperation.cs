@@ -1,4 +1,5 @@
 using System.Buffers;
+using ZeroCopy.Net.Buffers;
 using ZeroCopy.Net.Internal;
 using static ZeroCopy.Net.Interop.Linux;
 

@@ -2,7 +2,7 @@ using System;
 using System.Threading.Tasks.Sources;
 using Microsoft.Extensions.ObjectPool;
 
-namespace ZeroCopy.Net.Internal;
+namespace ZeroCopy.Net.Buffers;
 
 /// <summary>
 /// The pooled awaitable behind <see cref="PinnedMemoryRelease"/>: completes when the kernel has

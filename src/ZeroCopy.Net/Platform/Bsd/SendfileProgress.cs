@@ -1,6 +1,7 @@
 using System;
+using ZeroCopy.Net.Internal;
 
-namespace ZeroCopy.Net.Internal;
+namespace ZeroCopy.Net.Platform.Bsd;
 
 /// <summary>
 /// Where one BSD sendfile with sf_hdtr stands: how much of the header, of the file window and of

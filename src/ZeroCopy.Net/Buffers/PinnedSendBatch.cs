@@ -1,11 +1,12 @@
 using System;
+using ZeroCopy.Net.Internal;
 using System.Buffers;
 using System.Diagnostics;
 using System.Threading;
 using Microsoft.Extensions.ObjectPool;
 using ZeroCopy.Net.Buffers;
 
-namespace ZeroCopy.Net.Internal;
+namespace ZeroCopy.Net.Buffers;
 
 /// <summary>
 /// The memory of one SendPinnedAsync call (pool buffers, or one caller-pinned block) and the count
