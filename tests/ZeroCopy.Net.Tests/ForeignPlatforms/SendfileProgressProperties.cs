@@ -4,6 +4,7 @@ using System.Linq;
 using FsCheck;
 using FsCheck.Fluent;
 using Xunit;
+using ZeroCopy.Net.Internal;
 using ZeroCopy.Net.Platform.Bsd;
 
 namespace ZeroCopy.Net.Tests.ForeignPlatforms;
