@@ -224,7 +224,8 @@ internal sealed class LinuxSocketSender : SocketSender
         }
 
         Readiness.NoteSendStarted();
-        return Run(new PinnedResponseOperation(this, headers, body, trailers, channel), added, cancellationToken);
+        var pinnedBody = new PinnedSendOperation(this, body, channel, trailers.TotalLength > 0 ? Interop.Linux.MSG_MORE : 0);
+        return Run(new HeaderResponseOperation<PinnedSendOperation>(headers, pinnedBody, trailers, cork: false), added, cancellationToken);
     }
 
     public override void BeginDispose()
@@ -278,7 +279,8 @@ internal sealed class LinuxSocketSender : SocketSender
         {
             if (window.Count > tuning.SmallFileThreshold)
             {
-                return Run(new FileResponseOperation(headers, window, trailers, cork: tuning.AlwaysCork || trailers.TotalLength > 0), added, cancellationToken);
+                var fileBody = new SendFileOperation(window, ownsWindow: true);
+                return Run(new HeaderResponseOperation<SendFileOperation>(headers, fileBody, trailers, cork: tuning.AlwaysCork || trailers.TotalLength > 0), added, cancellationToken);
             }
 
             if (SmallResponse.Fits(headers, window.Count, trailers, tuning))
