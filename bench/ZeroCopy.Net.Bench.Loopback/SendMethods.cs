@@ -11,7 +11,7 @@ namespace ZeroCopy.Net.Bench.Loopback;
 /// <summary>One way of sending a whole file on a connected socket; one object per sample.</summary>
 internal abstract class SendMethod : IAsyncDisposable
 {
-    public static readonly string[] All = ["zc-handle", "zc-path", "bcl-path", "bcl-path-nolock", "copy-loop"];
+    public static readonly string[] All = ["zc-handle", "zc-path", "bcl-path", "bcl-path-nolock", "bcl-packets", "copy-loop"];
 
     protected SendMethod(Socket socket, string path, long length)
     {
@@ -41,6 +41,7 @@ internal abstract class SendMethod : IAsyncDisposable
         // The same call in a process started with DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1 (see Orchestrator):
         // what the BCL costs once its advisory lock is switched off, to separate the lock from the rest.
         "bcl-path" or "bcl-path-nolock" => new BclPath(socket, path, length),
+        "bcl-packets" => new BclPackets(socket, path, length),
         "copy-loop" => new CopyLoop(socket, path, length),
         _ => throw new ArgumentException($"unknown method '{name}'; known: {string.Join(", ", All)}", nameof(name)),
     };
@@ -110,6 +111,52 @@ internal abstract class SendMethod : IAsyncDisposable
         public override ValueTask SendOnceAsync() => Socket.SendFileAsync(Path);
 
         public override ValueTask DisposeAsync() => default;
+    }
+
+    /// <summary>
+    /// The BCL's handle-based route: Socket.SendPacketsAsync with one SendPacketsElement over a
+    /// FileStream opened once per sample (a server caching handles), one reused SocketAsyncEventArgs.
+    /// On Linux the runtime sends a FileStream element with sendfile(2), with no per-call open or lock:
+    /// the fair BCL counterpart of zc-handle (bcl-path mostly measures its leaked flock calls).
+    /// </summary>
+    private sealed class BclPackets : SendMethod
+    {
+        private readonly FileStream _file;
+        private readonly SocketAsyncEventArgs _args = new();
+        private readonly SendPacketsElement[] _elements;
+        private TaskCompletionSource<bool>? _pending;
+
+        public BclPackets(Socket socket, string path, long length)
+            : base(socket, path, length)
+        {
+            _file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.None);
+            _elements = [new SendPacketsElement(_file, 0, checked((int)length))];
+            _args.SendPacketsElements = _elements;
+            _args.Completed += (_, e) => _pending!.TrySetResult(true);
+        }
+
+        public override async ValueTask SendOnceAsync()
+        {
+            _pending = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (Socket.SendPacketsAsync(_args))
+            {
+                await _pending.Task.ConfigureAwait(false);
+            }
+
+            if (_args.SocketError != SocketError.Success)
+            {
+                throw new SocketException((int)_args.SocketError);
+            }
+
+            Check(_args.BytesTransferred);
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            _args.Dispose();
+            _file.Dispose();
+            return default;
+        }
     }
 
     /// <summary>pread into a 64 KiB ArrayPool buffer, Socket.SendAsync each chunk: the portable copy loop.</summary>
