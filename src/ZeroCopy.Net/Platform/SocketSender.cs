@@ -1,7 +1,9 @@
-using System;
-using System.Threading;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
 using Microsoft.Win32.SafeHandles;
+using ZeroCopy.Net.Buffers;
+using ZeroCopy.Net.Internal;
 
 namespace ZeroCopy.Net.Platform;
 
@@ -11,7 +13,7 @@ namespace ZeroCopy.Net.Platform;
 /// reports failures as exceptions built from the native error.
 /// </summary>
 /// <remarks>Callers guarantee that at most one send method runs at a time and that none runs after <see cref="DisposeAsync"/> began.</remarks>
-internal abstract partial class SocketSender : IAsyncDisposable
+internal abstract class SocketSender : IAsyncDisposable
 {
     /// <summary>What this sender does with the kernel on this socket (may be less than the platform's, e.g. after a probe failed).</summary>
     public abstract ZeroCopyCapabilities Capabilities { get; }
@@ -27,4 +29,28 @@ internal abstract partial class SocketSender : IAsyncDisposable
 
     /// <summary>Called by <see cref="ZeroCopySocket"/> when disposal starts, before it waits for the running send.</summary>
     public abstract void BeginDispose();
+
+    /// <summary>
+    /// Sends <paramref name="headers"/>, then <paramref name="body"/>, then <paramref name="trailers"/>
+    /// as one coalesced write (cork or MSG_MORE where the platform has them) and pushes the tail.
+    /// Returns the bytes sent. <paramref name="body"/> is never <see cref="SendBodyKind.FileStream"/>:
+    /// <see cref="ZeroCopySocket"/> turns a stream into its handle first.
+    /// </summary>
+    public abstract ValueTask<long> SendWithHeadersAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="SendWithHeadersAsync"/> with a pinned body, already taken from its owner
+    /// (<see cref="SendBodyKind.Pinned"/> never reaches the method above). Like
+    /// <see cref="SendPinnedAsync"/>, drops the caller's hold on <paramref name="body"/> exactly once
+    /// however it ends, and never throws synchronously; the body's memory is released when the
+    /// kernel no longer needs it.
+    /// </summary>
+    public abstract ValueTask<long> SendWithPinnedBodyAsync(PieceList headers, PinnedSendBatch body, PieceList trailers, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends every byte of <paramref name="batch"/> in order (one datagram on a datagram socket).
+    /// Always drops the caller's hold on the batch exactly once, however it ends; the batch's
+    /// memory is released when the kernel no longer needs it.
+    /// </summary>
+    public abstract ValueTask SendPinnedAsync(PinnedSendBatch batch, CancellationToken cancellationToken);
 }
