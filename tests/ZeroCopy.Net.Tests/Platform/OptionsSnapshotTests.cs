@@ -68,11 +68,7 @@ public class OptionsSnapshotTests
         buffer.Span.Fill(7);
         await zc.SendPinnedAsync(buffer, 100);
         var received = new byte[100];
-        int got = 0;
-        while (got < received.Length)
-        {
-            got += await pair.Server.ReceiveAsync(received.AsMemory(got), System.Net.Sockets.SocketFlags.None);
-        }
+        await Headers.ResponseExchange.ReceiveExactlyAsync(pair.Server, received, received.Length);
 
         Assert.All(received, b => Assert.Equal(7, b));
     }
