@@ -158,6 +158,25 @@ public sealed partial class ZeroCopyStatistics
         }
     }
 
+    /// <summary>
+    /// Takes back bytes a completion counted for a partial send whose accepted size was known only
+    /// after the completion was drained (rare; see ZeroCopyChannel.AcceptedPart). The meter's
+    /// counter is not corrected: a counter only grows.
+    /// </summary>
+    internal void CorrectZeroCopyCompletedBytes(long delta)
+    {
+        // Which of the two the completion counted is not known here; uncopied bytes are zero on a
+        // socket whose completions say COPIED (loopback), so take it from the non-zero side.
+        if (Volatile.Read(ref _zeroCopyCopiedBytes) >= -delta)
+        {
+            Interlocked.Add(ref _zeroCopyCopiedBytes, delta);
+        }
+        else
+        {
+            Interlocked.Add(ref _zeroCopyUncopiedBytes, delta);
+        }
+    }
+
     internal void AddZeroCopyAbandoned(long bytes)
     {
         Interlocked.Increment(ref _zeroCopyAbandonedSends);

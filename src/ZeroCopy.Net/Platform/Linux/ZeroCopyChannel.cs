@@ -111,12 +111,13 @@ internal sealed class ZeroCopyChannel
 
     /// <summary>
     /// Records one MSG_ZEROCOPY call of <paramref name="bytes"/> from <paramref name="batch"/> before it
-    /// is made (the batch gains a hold that its completion drops). Throws if disposal already closed the channel.
+    /// is made (the batch gains a hold that its completion drops). Returns the call's sequence
+    /// number. Throws if disposal already closed the channel.
     /// </summary>
-    public void Record(PinnedSendBatch batch, long bytes, long sentBefore)
+    public uint Record(PinnedSendBatch batch, long bytes, long sentBefore)
     {
-        var call = new ZeroCopyCall(batch, bytes);
         batch.AddRef();
+        uint sequence;
         lock (_lock)
         {
             if (_closed)
@@ -125,10 +126,35 @@ internal sealed class ZeroCopyChannel
                 throw ThrowHelper.SocketDisposedDuringSend(sentBefore, batch.TotalLength);
             }
 
-            _tracker.Append(call);
+            sequence = _tracker.NextSequence;
+            _tracker.Append(new ZeroCopyCall(batch, bytes));
         }
 
         _statistics.AddPinnedInFlight(bytes);
+        return sequence;
+    }
+
+    /// <summary>
+    /// The kernel took only <paramref name="accepted"/> of the <paramref name="requested"/> bytes a
+    /// recorded call asked for (a stream socket whose buffer filled): the call holds, and its
+    /// completion counts, only what the kernel took. Full sends never come here (no extra lock).
+    /// </summary>
+    public void AcceptedPart(uint sequence, PinnedSendBatch batch, long requested, long accepted)
+    {
+        long surplus = requested - accepted;
+        lock (_lock)
+        {
+            if (_tracker.TryReplace(sequence, new ZeroCopyCall(batch, accepted)))
+            {
+                _statistics.AddPinnedInFlight(-surplus);
+                return;
+            }
+        }
+
+        // Rare: the completion was drained (on the reactor) before sendmsg returned, and released the
+        // call with the requested count: in flight it balanced (added and removed alike); the
+        // completed-bytes counters took the surplus, which is taken back here.
+        _statistics.CorrectZeroCopyCompletedBytes(-surplus);
     }
 
     /// <summary>Takes back the call <see cref="Record"/> made last: the kernel refused it and consumed no sequence number.</summary>

@@ -141,6 +141,28 @@ internal sealed class ZeroCopyCompletionTracker<T>
         return abandoned;
     }
 
+    /// <summary>
+    /// Replaces the item recorded for <paramref name="sequence"/> while it is still outstanding (a
+    /// partial send corrects its byte count); false when it was already released (or never recorded).
+    /// </summary>
+    public bool TryReplace(uint sequence, T item)
+    {
+        uint position = unchecked(sequence - _head);
+        if (position >= (uint)_count)
+        {
+            return false;
+        }
+
+        int slot = SlotOf(sequence);
+        if (_completed[slot])
+        {
+            return false;
+        }
+
+        _items[slot] = item;
+        return true;
+    }
+
     private int CompleteWindow(uint from, uint to, bool copied)
     {
         if (from >= (uint)_count)

@@ -82,7 +82,7 @@ internal struct PinnedSendOperation : ISendOperation
         if (_zeroCopy)
         {
             long requested = _total - _sent;
-            _channel.Record(_batch, requested, _sent);
+            uint sequence = _channel.Record(_batch, requested, _sent);
             result = sender.Writer.TrySend(_batch, _sent, MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL | _moreFlag);
             if (result.Failed)
             {
@@ -90,6 +90,11 @@ internal struct PinnedSendOperation : ISendOperation
             }
             else
             {
+                if (result.Value < requested)
+                {
+                    _channel.AcceptedPart(sequence, _batch, requested, result.Value);
+                }
+
                 sender.Statistics.AddPinnedZeroCopy(result.Value);
                 _channel.AfterSend();
             }
