@@ -1,0 +1,205 @@
+using System;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ZeroCopy.Net.Analyzers;
+
+/// <summary>ZC0001: a socket send of a whole file: <c>Send(File.ReadAllBytes(path))</c>, its async forms, or <c>SendFile(path)</c>.</summary>
+internal sealed class WholeFileSend
+{
+    private WholeFileSend(SocketSend send, IOperation path, IOperation? cancellationToken)
+    {
+        Send = send;
+        Path = path;
+        CancellationToken = cancellationToken;
+    }
+
+    public SocketSend Send { get; }
+
+    public IOperation Path { get; }
+
+    public IOperation? CancellationToken { get; }
+
+    public static WholeFileSend? Match(SocketSend send, KnownTypes types)
+    {
+        if (!send.FlagsAreDefault)
+        {
+            return null;
+        }
+
+        if (send.Kind == SocketSendKind.File)
+        {
+            return new WholeFileSend(send, send.Path!, send.CancellationToken);
+        }
+
+        if (send.Kind != SocketSendKind.Memory || send.Buffer is null)
+        {
+            return null;
+        }
+
+        IOperation buffer = OperationHelpers.StripConversions(send.Buffer);
+        bool awaited = false;
+        if (buffer is IAwaitOperation awaitOperation)
+        {
+            buffer = OperationHelpers.StripConversions(awaitOperation.Operation);
+            awaited = true;
+        }
+
+        if (buffer is not IInvocationOperation read ||
+            !SymbolEqualityComparer.Default.Equals(read.TargetMethod.ContainingType, types.File) ||
+            read.TargetMethod.Name != (awaited ? "ReadAllBytesAsync" : "ReadAllBytes"))
+        {
+            return null;
+        }
+
+        IArgumentOperation? path = OperationHelpers.Argument(read, "path");
+        if (path is null)
+        {
+            return null;
+        }
+
+        return new WholeFileSend(send, path.Value, send.CancellationToken ?? OperationHelpers.Argument(read, "cancellationToken")?.Value);
+    }
+}
+
+/// <summary>ZC0002: <c>fileStream.CopyTo[Async](networkStream[, bufferSize][, ct])</c>.</summary>
+internal sealed class FileCopyToNetwork
+{
+    private FileCopyToNetwork(IInvocationOperation invocation, IOperation source, IOperation destination, IOperation? socket, bool socketProperty, IOperation? cancellationToken)
+    {
+        Invocation = invocation;
+        Source = source;
+        Destination = destination;
+        SocketFromConstructor = socket;
+        HasPublicSocketProperty = socketProperty;
+        CancellationToken = cancellationToken;
+    }
+
+    public IInvocationOperation Invocation { get; }
+
+    public IOperation Source { get; }
+
+    public IOperation Destination { get; }
+
+    /// <summary>The socket the NetworkStream local was created over (<c>new NetworkStream(socket)</c>), when the code shows it.</summary>
+    public IOperation? SocketFromConstructor { get; }
+
+    /// <summary>Whether <c>NetworkStream.Socket</c> is public in this target (it is protected on netstandard2.0).</summary>
+    public bool HasPublicSocketProperty { get; }
+
+    public IOperation? CancellationToken { get; }
+
+    public bool IsAsync => Invocation.TargetMethod.Name == "CopyToAsync";
+
+    public bool CanFix => SocketFromConstructor is not null || HasPublicSocketProperty;
+
+    public static FileCopyToNetwork? Match(IInvocationOperation invocation, KnownTypes types)
+    {
+        if (invocation.TargetMethod.Name is not ("CopyTo" or "CopyToAsync") || invocation.Instance is null ||
+            !KnownTypes.Is(invocation.Instance.Type, types.FileStream))
+        {
+            return null;
+        }
+
+        IArgumentOperation? destination = OperationHelpers.Argument(invocation, "destination");
+        if (destination is null || !KnownTypes.Is(OperationHelpers.StripConversions(destination.Value).Type, types.NetworkStream))
+        {
+            return null;
+        }
+
+        IOperation? socket = null;
+        if (OperationHelpers.ReferencedSymbol(destination.Value) is ILocalSymbol local && invocation.SemanticModel is { } model)
+        {
+            foreach (SyntaxReference reference in local.DeclaringSyntaxReferences)
+            {
+                if (reference.SyntaxTree == model.SyntaxTree &&
+                    reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } value } &&
+                    OperationHelpers.StripConversions(model.GetOperation(value)!) is IObjectCreationOperation creation &&
+                    OperationHelpers.Argument(creation.Arguments, "socket") is { } socketArgument &&
+                    OperationHelpers.ReferencedSymbol(socketArgument.Value) is not null)
+                {
+                    socket = socketArgument.Value;
+                }
+            }
+        }
+
+        bool property = false;
+        foreach (ISymbol member in types.NetworkStream!.GetMembers("Socket"))
+        {
+            property |= member is IPropertySymbol { DeclaredAccessibility: Accessibility.Public };
+        }
+
+        return new FileCopyToNetwork(invocation, invocation.Instance, destination.Value, socket, property, OperationHelpers.Argument(invocation, "cancellationToken")?.Value);
+    }
+}
+
+/// <summary>ZC0004: a small header send directly followed by a body send (memory or file) on the same socket.</summary>
+internal sealed class HeaderThenBodySends
+{
+    /// <summary>Header sends no larger than this (when the code shows a size) count as small: the library's own small-body bound.</summary>
+    public const int SmallHeaderBytes = 16 * 1024;
+
+    private HeaderThenBodySends(SocketSend header, SocketSend body, WholeFileSend? file)
+    {
+        Header = header;
+        Body = body;
+        File = file;
+    }
+
+    public SocketSend Header { get; }
+
+    public SocketSend Body { get; }
+
+    /// <summary>Set when the body is a whole file.</summary>
+    public WholeFileSend? File { get; }
+
+    public IOperation? CancellationToken => File?.CancellationToken ?? Body.CancellationToken ?? Header.CancellationToken;
+
+    public static HeaderThenBodySends? Match(IOperation first, IOperation second, KnownTypes types)
+    {
+        if (first is not IExpressionStatementOperation { Operation: { } firstValue } ||
+            second is not IExpressionStatementOperation { Operation: { } secondValue } ||
+            OperationHelpers.StripAwait(firstValue) is not IInvocationOperation firstCall ||
+            OperationHelpers.StripAwait(secondValue) is not IInvocationOperation secondCall ||
+            SocketSend.Match(firstCall, types) is not { Kind: SocketSendKind.Memory, FlagsAreDefault: true, Buffer: { } headerBuffer } header ||
+            SocketSend.Match(secondCall, types) is not { FlagsAreDefault: true } body ||
+            body.Kind == SocketSendKind.FileWithBuffers ||
+            !header.SameSocketAs(body) ||
+            !LooksLikeSmallHeader(headerBuffer))
+        {
+            return null;
+        }
+
+        return new HeaderThenBodySends(header, body, WholeFileSend.Match(body, types));
+    }
+
+    /// <summary>A buffer the code shows to be small (a constant size up to 16 KiB) or names as a header.</summary>
+    private static bool LooksLikeSmallHeader(IOperation buffer)
+    {
+        IOperation value = OperationHelpers.StripConversions(buffer);
+        if (value is IArrayCreationOperation creation)
+        {
+            return creation.DimensionSizes.Length == 1 && creation.DimensionSizes[0].ConstantValue is { HasValue: true, Value: int size } && size <= SmallHeaderBytes;
+        }
+
+        string? name = value switch
+        {
+            IInvocationOperation invocation => invocation.TargetMethod.Name,
+            _ => OperationHelpers.ReferencedSymbol(value)?.Name,
+        };
+        if (name is null)
+        {
+            return false;
+        }
+
+        foreach (string word in new[] { "header", "head", "prefix", "preamble", "status" })
+        {
+            if (name.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
