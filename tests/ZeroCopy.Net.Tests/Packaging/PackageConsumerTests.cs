@@ -45,6 +45,9 @@ public sealed class PackageConsumerTests : IClassFixture<PackedLibrary>
 
             Assert.Contains("README.md", entries);
             Assert.Contains("LICENSE", entries);
+            // The ZC analyzers and code fixes (docs/analyzers.md), where the SDK loads them for C# consumers.
+            Assert.Contains("analyzers/dotnet/cs/ZeroCopy.Net.Analyzers.dll", entries);
+            Assert.Contains("analyzers/dotnet/cs/ZeroCopy.Net.CodeFixes.dll", entries);
             Assert.DoesNotContain(entries, e => e.EndsWith(".pdb", StringComparison.Ordinal));
 
             XElement metadata = ReadNuspecMetadata(nupkg);
@@ -82,15 +85,7 @@ public sealed class PackageConsumerTests : IClassFixture<PackedLibrary>
         DotnetCli.Result pack = await _package.EnsurePackedAsync();
         Assert.True(pack.ExitCode == 0, $"dotnet pack failed: {pack}");
 
-        // The consumer is built from a copy: its bin/obj land in the temp folder, not the repository.
-        string consumer = Path.Combine(_package.WorkDirectory, "consumer");
-        Directory.CreateDirectory(consumer);
-        foreach (string file in Directory.EnumerateFiles(RepositoryLayout.ConsumerDirectory))
-        {
-            File.Copy(file, Path.Combine(consumer, Path.GetFileName(file)));
-        }
-
-        WriteNuGetConfig(Path.Combine(consumer, "NuGet.config"));
+        string consumer = CopyConsumer(RepositoryLayout.ConsumerDirectory, "consumer");
         var environment = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = _package.PackageCache };
         string dotnet = DotnetCli.FindOnPath()!;
 
@@ -120,6 +115,41 @@ public sealed class PackageConsumerTests : IClassFixture<PackedLibrary>
             Assert.Contains($"kernel sendfile bytes: {expectedBytes}", run.Output, StringComparison.Ordinal);
             Assert.Contains("copied bytes: 0", run.Output, StringComparison.Ordinal);
         }
+    }
+
+    [PackagingFact]
+    public async Task AnalyzersShipInThePackageAndFlagConsumerCodeInDotnetBuildOutput()
+    {
+        DotnetCli.Result pack = await _package.EnsurePackedAsync();
+        Assert.True(pack.ExitCode == 0, $"dotnet pack failed: {pack}");
+
+        string consumer = CopyConsumer(RepositoryLayout.AnalyzerConsumerDirectory, "analyzer-consumer");
+        var environment = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = _package.PackageCache };
+        DotnetCli.Result build = await DotnetCli.RunAsync(
+            DotnetCli.FindOnPath()!, consumer, environment, s_buildTimeout,
+            "build", Path.Combine(consumer, "AnalyzerConsumer.csproj"), "-c", "Release", $"-p:ZeroCopyNetVersion={_package.Version}");
+        Assert.True(build.ExitCode == 0, $"analyzer consumer build failed: {build}");
+
+        // Each flagged line of tests/AnalyzerConsumer/Flagged.cs, at its exact position (ZC0001 is raised to a
+        // warning by the consumer's .editorconfig: dotnet build does not print informational diagnostics).
+        Assert.Contains("Flagged.cs(13,69): warning ZC0001", build.Output, StringComparison.Ordinal);
+        Assert.Contains("Flagged.cs(17,9): warning ZC0003", build.Output, StringComparison.Ordinal);
+        Assert.Contains("Flagged.cs(24,9): warning ZC0010", build.Output, StringComparison.Ordinal);
+        Assert.Contains("docs/analyzers.md#zc0003", build.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Copies a consumer project to the temp folder (its bin/obj land there, not in the repository), with a NuGet.config for the feed.</summary>
+    private string CopyConsumer(string sourceDirectory, string name)
+    {
+        string consumer = Path.Combine(_package.WorkDirectory, name);
+        Directory.CreateDirectory(consumer);
+        foreach (string file in Directory.EnumerateFiles(sourceDirectory))
+        {
+            File.Copy(file, Path.Combine(consumer, Path.GetFileName(file)));
+        }
+
+        WriteNuGetConfig(Path.Combine(consumer, "NuGet.config"));
+        return consumer;
     }
 
     /// <summary>
