@@ -44,6 +44,13 @@ internal static class Descriptors
         Migration,
         DiagnosticSeverity.Info);
 
+    public static readonly DiagnosticDescriptor PipeWriterOverNetworkStream = Create(
+        DiagnosticIds.PipeWriterOverNetworkStream,
+        "Write protocol messages with ZeroCopySocket.CreatePipeWriter",
+        "PipeWriter.Create over a NetworkStream copies every flush into the socket: ZeroCopySocket.CreatePipeWriter() hands out pinned pool memory and flushes it with SendPinnedAsync",
+        Migration,
+        DiagnosticSeverity.Info);
+
     public static readonly DiagnosticDescriptor PinnedBufferUsedAfterSend = Create(
         DiagnosticIds.PinnedBufferUsedAfterSend,
         "Do not use a PinnedBuffer after a send took it",

@@ -24,6 +24,7 @@ internal sealed class KnownTypes
         Memory = compilation.GetTypeByMetadataName("System.Memory`1");
         Span = compilation.GetTypeByMetadataName("System.Span`1");
         ArraySegment = compilation.GetTypeByMetadataName("System.ArraySegment`1");
+        PipeWriter = compilation.GetTypeByMetadataName("System.IO.Pipelines.PipeWriter");
     }
 
     public Compilation Compilation { get; }
@@ -53,6 +54,8 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? Span { get; }
 
     public INamedTypeSymbol? ArraySegment { get; }
+
+    public INamedTypeSymbol? PipeWriter { get; }
 
     public static KnownTypes? Create(Compilation compilation)
     {

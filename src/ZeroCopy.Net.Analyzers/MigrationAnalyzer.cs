@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace ZeroCopy.Net.Analyzers;
 
-/// <summary>ZC0001-ZC0005: existing socket sends that ZeroCopy.Net sends better (docs/analyzers.md).</summary>
+/// <summary>ZC0001-ZC0006: existing socket sends that ZeroCopy.Net sends better (docs/analyzers.md).</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class MigrationAnalyzer : DiagnosticAnalyzer
 {
@@ -18,7 +18,8 @@ public sealed class MigrationAnalyzer : DiagnosticAnalyzer
         Descriptors.CopyFileToNetworkStream,
         Descriptors.SendFileWithBuffers,
         Descriptors.HeaderThenBody,
-        Descriptors.PooledArraySend);
+        Descriptors.PooledArraySend,
+        Descriptors.PipeWriterOverNetworkStream);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -65,6 +66,15 @@ public sealed class MigrationAnalyzer : DiagnosticAnalyzer
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.CopyFileToNetworkStream, invocation.Syntax.GetLocation(), "Stream." + invocation.TargetMethod.Name));
+            return;
+        }
+
+        if (invocation.TargetMethod.Name == "Create" && invocation.TargetMethod.ContainingType is { } creator &&
+            SymbolEqualityComparer.Default.Equals(creator, types.PipeWriter) &&
+            OperationHelpers.Argument(invocation, "stream") is { } stream &&
+            KnownTypes.Is(OperationHelpers.StripConversions(stream.Value).Type, types.NetworkStream))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.PipeWriterOverNetworkStream, invocation.Syntax.GetLocation()));
             return;
         }
 

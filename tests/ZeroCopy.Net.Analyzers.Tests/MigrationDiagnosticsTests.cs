@@ -269,6 +269,22 @@ public sealed class MigrationDiagnosticsTests
         """);
 
     [Fact]
+    public Task ZC0006_PipeWriterOverANetworkStream() => Verify.VerifyAsync(Usings + """
+        using System.IO.Pipelines;
+
+        class C
+        {
+            void M(Socket socket, Stream other, NetworkStream network)
+            {
+                using var stream = new NetworkStream(socket, ownsSocket: false);
+                PipeWriter writer = {|ZC0006:PipeWriter.Create(stream)|};
+                PipeWriter second = {|ZC0006:PipeWriter.Create(network, new StreamPipeWriterOptions(leaveOpen: true))|};
+                PipeWriter file = PipeWriter.Create(other);
+            }
+        }
+        """);
+
+    [Fact]
     public Task NoDiagnosticsWithoutTheLibrary()
     {
         var test = new Microsoft.CodeAnalysis.CSharp.Testing.CSharpAnalyzerTest<MigrationAnalyzer, Microsoft.CodeAnalysis.Testing.DefaultVerifier>
