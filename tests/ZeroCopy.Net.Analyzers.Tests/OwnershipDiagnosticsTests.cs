@@ -66,6 +66,20 @@ public sealed class OwnershipDiagnosticsTests
         """);
 
     [Fact]
+    public Task ZC0010_AfterTheMultiBufferSend() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            async Task M(ZeroCopySocket zc)
+            {
+                PinnedBuffer a = zc.RentBuffer(100);
+                PinnedBuffer b = zc.RentBuffer(100);
+                await zc.SendPinnedAsync(new[] { a, b }, new[] { 100, 100 });
+                {|ZC0010:b|}.Dispose();
+            }
+        }
+        """);
+
+    [Fact]
     public Task ZC0010_NotForFreshBuffersOtherBranchesCleanupOrOwnershipChecks() => Verify.VerifyAsync(Usings + """
         class C
         {
