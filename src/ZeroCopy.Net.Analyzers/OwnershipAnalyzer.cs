@@ -174,7 +174,10 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
             return events;
         }
 
-        if (IsFromPinned(invocation, types) && OperationHelpers.Argument(invocation, "buffer") is { } pinned)
+        // SendBody.FromPinned hands the buffer over only when the send it is an argument of starts: a body kept in a
+        // variable and never sent leaves the buffer with the caller.
+        if (IsFromPinned(invocation, types) && invocation.Parent is IArgumentOperation { Parent: IInvocationOperation } &&
+            OperationHelpers.Argument(invocation, "buffer") is { } pinned)
         {
             AddTake(events, pinned.Value, invocation, "SendBody.FromPinned");
             return events;

@@ -114,7 +114,7 @@ internal sealed class FileCopyToNetwork
             {
                 if (reference.SyntaxTree == model.SyntaxTree &&
                     reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } value } &&
-                    OperationHelpers.StripConversions(model.GetOperation(value)!) is IObjectCreationOperation creation &&
+                    model.GetOperation(value) is { } created && OperationHelpers.StripConversions(created) is IObjectCreationOperation creation &&
                     OperationHelpers.Argument(creation.Arguments, "socket") is { } socketArgument &&
                     OperationHelpers.ReferencedSymbol(socketArgument.Value) is not null)
                 {

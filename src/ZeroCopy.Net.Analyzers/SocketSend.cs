@@ -118,7 +118,8 @@ internal sealed class SocketSend
         {
             if (reference.SyntaxTree != model.SyntaxTree ||
                 reference.GetSyntax() is not Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } value } ||
-                OperationHelpers.StripConversions(model.GetOperation(value)!) is not IObjectCreationOperation creation)
+                model.GetOperation(value) is not { } created ||
+                OperationHelpers.StripConversions(created) is not IObjectCreationOperation creation)
             {
                 continue;
             }

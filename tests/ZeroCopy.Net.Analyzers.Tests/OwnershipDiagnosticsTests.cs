@@ -109,6 +109,10 @@ public sealed class OwnershipDiagnosticsTests
                 again.Span.Clear();
                 again.Dispose();
 
+                PinnedBuffer unsent = zc.RentBuffer(100);
+                SendBody body = SendBody.FromPinned(unsent, 100);
+                unsent.Dispose();
+
                 PinnedBuffer guarded = zc.RentBuffer(100);
                 try
                 {
