@@ -7,7 +7,7 @@ namespace ZeroCopy.Net.Analyzers;
 
 /// <summary>ZC0001-ZC0006: existing socket sends that ZeroCopy.Net sends better (docs/analyzers.md).</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class MigrationAnalyzer : DiagnosticAnalyzer
+public sealed class MigrationAnalyzer : ZeroCopyAnalyzer
 {
     /// <summary>ZeroCopySocketOptions.DefaultPinnedZeroCopyThreshold: below it SendPinnedAsync copies, as Socket.SendAsync does.</summary>
     internal const int PinnedZeroCopyThreshold = 32 * 1024;
@@ -21,22 +21,10 @@ public sealed class MigrationAnalyzer : DiagnosticAnalyzer
         Descriptors.PooledArraySend,
         Descriptors.PipeWriterOverNetworkStream);
 
-    /// <inheritdoc/>
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(CompilationStartAnalysisContext context, KnownTypes types)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            KnownTypes? types = KnownTypes.Create(start.Compilation);
-            if (types is null)
-            {
-                return;
-            }
-
-            start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
-            start.RegisterOperationAction(c => AnalyzeBlock(c, types), OperationKind.Block);
-        });
+        context.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
+        context.RegisterOperationAction(c => AnalyzeBlock(c, types), OperationKind.Block);
     }
 
     private static void AnalyzeInvocation(OperationAnalysisContext context, KnownTypes types)

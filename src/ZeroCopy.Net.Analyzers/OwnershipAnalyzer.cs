@@ -12,7 +12,7 @@ namespace ZeroCopy.Net.Analyzers;
 /// method shows a mistake (docs/analyzers.md).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
+public sealed class OwnershipAnalyzer : ZeroCopyAnalyzer
 {
     private static readonly HashSet<string> s_spanMutators = new() { "Fill", "Clear", "Reverse", "Sort" };
 
@@ -28,22 +28,15 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
         Descriptors.PinnedBufferMemorySent,
         Descriptors.CallerMemoryWrittenBeforeRelease);
 
-    /// <inheritdoc/>
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(CompilationStartAnalysisContext context, KnownTypes types)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
+        if (types.PinnedBuffer is null)
         {
-            KnownTypes? types = KnownTypes.Create(start.Compilation);
-            if (types?.PinnedBuffer is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => AnalyzeMemorySend(c, types), OperationKind.Invocation);
-            start.RegisterOperationAction(c => AnalyzeBody(c, types), OperationKind.MethodBody, OperationKind.ConstructorBody);
-        });
+        context.RegisterOperationAction(c => AnalyzeMemorySend(c, types), OperationKind.Invocation);
+        context.RegisterOperationAction(c => AnalyzeBody(c, types), OperationKind.MethodBody, OperationKind.ConstructorBody);
     }
 
     /// <summary>ZC0011: SendPinnedAsync(buffer.Memory[...]) with a PinnedBuffer's memory.</summary>

@@ -6,16 +6,7 @@ namespace ZeroCopy.Net.Analyzers.Tests;
 
 public sealed class MigrationDiagnosticsTests
 {
-    private const string Usings = """
-        using System;
-        using System.Buffers;
-        using System.IO;
-        using System.Net.Sockets;
-        using System.Threading;
-        using System.Threading.Tasks;
-        using ZeroCopy.Net;
-
-        """;
+    private const string Usings = TestCode.Usings;
 
     [Fact]
     public Task ZC0001_SendOfReadAllBytes() => Verify.VerifyAsync(Usings + """

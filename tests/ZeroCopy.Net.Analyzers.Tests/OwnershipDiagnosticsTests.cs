@@ -6,15 +6,7 @@ namespace ZeroCopy.Net.Analyzers.Tests;
 
 public sealed class OwnershipDiagnosticsTests
 {
-    private const string Usings = """
-        using System;
-        using System.IO;
-        using System.Threading;
-        using System.Threading.Tasks;
-        using ZeroCopy.Net;
-        using ZeroCopy.Net.Buffers;
-
-        """;
+    private const string Usings = TestCode.Usings;
 
     [Fact]
     public Task ZC0010_SpanMemorySecondSendAndDisposeAfterSend() => Verify.VerifyAsync(Usings + """

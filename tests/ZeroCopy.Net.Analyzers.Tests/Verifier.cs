@@ -103,6 +103,9 @@ internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
         return test.RunAsync(CancellationToken.None);
     }
 
+    /// <summary>The diagnostics of <paramref name="source"/> get no fix: the code stays as it is.</summary>
+    public static Task VerifyNoFixAsync(string source) => VerifyAsync(source, source);
+
     /// <summary>Several documents fixed at once (Fix All in project and solution).</summary>
     public static Task VerifyAsync(string[] sources, string[] fixedSources)
     {

@@ -82,17 +82,10 @@ public sealed class PackageConsumerTests : IClassFixture<PackedLibrary>
     [PackagingFact]
     public async Task ConsumerRestoresPackageByIdAndVersionAndSendsFileOverLoopback()
     {
-        DotnetCli.Result pack = await _package.EnsurePackedAsync();
-        Assert.True(pack.ExitCode == 0, $"dotnet pack failed: {pack}");
-
-        string consumer = CopyConsumer(RepositoryLayout.ConsumerDirectory, "consumer");
-        var environment = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = _package.PackageCache };
-        string dotnet = DotnetCli.FindOnPath()!;
-
-        DotnetCli.Result build = await DotnetCli.RunAsync(
-            dotnet, consumer, environment, s_buildTimeout,
-            "build", Path.Combine(consumer, "PackageConsumer.csproj"), "-c", "Release", $"-p:ZeroCopyNetVersion={_package.Version}");
+        (string consumer, DotnetCli.Result build) = await BuildConsumerAsync(RepositoryLayout.ConsumerDirectory, "consumer", "PackageConsumer.csproj");
         Assert.True(build.ExitCode == 0, $"consumer build failed: {build}");
+        Dictionary<string, string?> environment = ConsumerEnvironment();
+        string dotnet = DotnetCli.FindOnPath()!;
 
         // Restored from the local feed into the empty cache, by id and exact version.
         string restored = Path.Combine(_package.PackageCache, "zerocopy.net", _package.Version.ToLowerInvariant());
@@ -120,14 +113,7 @@ public sealed class PackageConsumerTests : IClassFixture<PackedLibrary>
     [PackagingFact]
     public async Task AnalyzersShipInThePackageAndFlagConsumerCodeInDotnetBuildOutput()
     {
-        DotnetCli.Result pack = await _package.EnsurePackedAsync();
-        Assert.True(pack.ExitCode == 0, $"dotnet pack failed: {pack}");
-
-        string consumer = CopyConsumer(RepositoryLayout.AnalyzerConsumerDirectory, "analyzer-consumer");
-        var environment = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = _package.PackageCache };
-        DotnetCli.Result build = await DotnetCli.RunAsync(
-            DotnetCli.FindOnPath()!, consumer, environment, s_buildTimeout,
-            "build", Path.Combine(consumer, "AnalyzerConsumer.csproj"), "-c", "Release", $"-p:ZeroCopyNetVersion={_package.Version}");
+        (_, DotnetCli.Result build) = await BuildConsumerAsync(RepositoryLayout.AnalyzerConsumerDirectory, "analyzer-consumer", "AnalyzerConsumer.csproj");
         Assert.True(build.ExitCode == 0, $"analyzer consumer build failed: {build}");
 
         // Each flagged line of tests/AnalyzerConsumer/Flagged.cs, at its exact position (ZC0001 is raised to a
@@ -137,6 +123,22 @@ public sealed class PackageConsumerTests : IClassFixture<PackedLibrary>
         Assert.Contains("Flagged.cs(24,9): warning ZC0010", build.Output, StringComparison.Ordinal);
         Assert.Contains("docs/analyzers.md#zc0003", build.Output, StringComparison.Ordinal);
     }
+
+    /// <summary>Packs (once), copies a consumer project and builds it against the package by id and version.</summary>
+    private async Task<(string Directory, DotnetCli.Result Build)> BuildConsumerAsync(string sourceDirectory, string name, string project)
+    {
+        DotnetCli.Result pack = await _package.EnsurePackedAsync();
+        Assert.True(pack.ExitCode == 0, $"dotnet pack failed: {pack}");
+
+        string consumer = CopyConsumer(sourceDirectory, name);
+        DotnetCli.Result build = await DotnetCli.RunAsync(
+            DotnetCli.FindOnPath()!, consumer, ConsumerEnvironment(), s_buildTimeout,
+            "build", Path.Combine(consumer, project), "-c", "Release", $"-p:ZeroCopyNetVersion={_package.Version}");
+        return (consumer, build);
+    }
+
+    /// <summary>The consumer restores into the package's own empty cache.</summary>
+    private Dictionary<string, string?> ConsumerEnvironment() => new() { ["NUGET_PACKAGES"] = _package.PackageCache };
 
     /// <summary>Copies a consumer project to the temp folder (its bin/obj land there, not in the repository), with a NuGet.config for the feed.</summary>
     private string CopyConsumer(string sourceDirectory, string name)
