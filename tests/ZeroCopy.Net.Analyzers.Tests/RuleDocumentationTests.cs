@@ -41,6 +41,14 @@ public sealed class RuleDocumentationTests
         Assert.Contains("(analyzers.md)", File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "adapting-socket-send.md")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TestSourcesCompileAgainstTheLibraryReferenceAssembly()
+    {
+        string path = TestReferences.LibraryReferenceAssembly;
+        Assert.True(File.Exists(path), path);
+        Assert.Equal("ref", Path.GetFileName(Path.GetDirectoryName(path)));
+    }
+
     private static string RepositoryRoot() =>
         typeof(RuleDocumentationTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
 }

@@ -10,23 +10,28 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
-using ZeroCopy.Net;
 
 namespace ZeroCopy.Net.Analyzers.Tests;
 
 /// <summary>
 /// Test sources compile against this runtime's framework assemblies (net10.0, no package download)
-/// and the ZeroCopy.Net assembly the test project references, so fixed code must compile against the
-/// library's real API.
+/// and the reference assembly of the ZeroCopy.Net build the test project references, so fixed code must
+/// compile against the library's public API.
 /// </summary>
 internal static class TestReferences
 {
     private static readonly Lazy<ImmutableArray<MetadataReference>> s_framework = new(LoadFramework, LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>ZeroCopy.Net's reference assembly (obj/.../ref/ZeroCopy.Net.dll), as the build recorded it.</summary>
+    public static string LibraryReferenceAssembly { get; } = typeof(TestReferences).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "LibraryReferenceAssembly").Value!;
+
     /// <summary>The framework, ZeroCopy.Net and System.IO.Pipelines.</summary>
     public static ImmutableArray<MetadataReference> All { get; } = FrameworkOnly.AddRange(new MetadataReference[]
     {
-        MetadataReference.CreateFromFile(typeof(ZeroCopySocket).Assembly.Location),
+        MetadataReference.CreateFromFile(LibraryReferenceAssembly),
         MetadataReference.CreateFromFile(typeof(PipeWriter).Assembly.Location),
     });
 
