@@ -7,11 +7,12 @@ namespace ZeroCopy.Net.Analyzers;
 /// <summary>ZC0001: a socket send of a whole file: <c>Send(File.ReadAllBytes(path))</c>, its async forms, or <c>SendFile(path)</c>.</summary>
 internal sealed class WholeFileSend
 {
-    private WholeFileSend(SocketSend send, IOperation path, IOperation? cancellationToken)
+    private WholeFileSend(SocketSend send, IOperation path, IOperation? cancellationToken, IVariableDeclaratorOperation? declaration = null)
     {
         Send = send;
         Path = path;
         CancellationToken = cancellationToken;
+        Declaration = declaration;
     }
 
     public SocketSend Send { get; }
@@ -19,6 +20,12 @@ internal sealed class WholeFileSend
     public IOperation Path { get; }
 
     public IOperation? CancellationToken { get; }
+
+    /// <summary>
+    /// Set when the send's buffer is a local read from the file in its declaration
+    /// (<c>var bytes = File.ReadAllBytes(path); socket.Send(bytes);</c>) and used nowhere else.
+    /// </summary>
+    public IVariableDeclaratorOperation? Declaration { get; }
 
     public static WholeFileSend? Match(SocketSend send, KnownTypes types)
     {
@@ -38,6 +45,16 @@ internal sealed class WholeFileSend
         }
 
         IOperation buffer = OperationHelpers.StripConversions(send.Buffer);
+        if (buffer is ILocalReferenceOperation local)
+        {
+            return MatchLocal(send, local.Local, types);
+        }
+
+        return MatchRead(send, buffer, types, null);
+    }
+
+    private static WholeFileSend? MatchRead(SocketSend send, IOperation buffer, KnownTypes types, IVariableDeclaratorOperation? declaration)
+    {
         bool awaited = false;
         if (buffer is IAwaitOperation awaitOperation)
         {
@@ -58,7 +75,30 @@ internal sealed class WholeFileSend
             return null;
         }
 
-        return new WholeFileSend(send, path.Value, send.CancellationToken ?? OperationHelpers.Argument(read, "cancellationToken")?.Value);
+        return new WholeFileSend(send, path.Value, send.CancellationToken ?? OperationHelpers.Argument(read, "cancellationToken")?.Value, declaration);
+    }
+
+    /// <summary>A local initialised with the file's bytes and read only by this send (a cache is used more than once).</summary>
+    private static WholeFileSend? MatchLocal(SocketSend send, ILocalSymbol local, KnownTypes types)
+    {
+        IOperation root = OperationHelpers.Root(send.Invocation);
+        IVariableDeclaratorOperation? declaration = null;
+        int references = 0;
+        foreach (IOperation operation in root.Descendants())
+        {
+            if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
+            {
+                declaration = declarator;
+            }
+            else if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local))
+            {
+                references++;
+            }
+        }
+
+        return references == 1 && declaration?.Initializer is { } initializer
+            ? MatchRead(send, OperationHelpers.StripConversions(initializer.Value), types, declaration)
+            : null;
     }
 }
 

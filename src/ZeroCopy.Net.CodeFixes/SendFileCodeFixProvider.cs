@@ -29,8 +29,9 @@ public sealed class SendFileCodeFixProvider : ZeroCopyCodeFixProvider
             return null;
         }
 
+        SyntaxNode? removed = null;
         string? rewritten = diagnostic.Id == DiagnosticIds.SendWholeFile
-            ? RewriteWholeFile(invocation, send, types)
+            ? RewriteWholeFile(invocation, send, types, out removed)
             : RewriteCopy(invocation, send, types);
         if (rewritten is null)
         {
@@ -40,15 +41,36 @@ public sealed class SendFileCodeFixProvider : ZeroCopyCodeFixProvider
         string title = send.InAsyncContext
             ? "Send with SendFileZeroCopyAsync"
             : "Send with SendFileZeroCopyAsync (waits for it, as the original call did)";
-        return new FixPlan(title, (send.Statement, FixSyntax.Statement(rewritten + ";", send.Statement)));
+        StatementSyntax replacement = FixSyntax.Statement(rewritten + ";", send.Statement);
+        return removed is null
+            ? new FixPlan(title, (send.Statement, replacement))
+            : new FixPlan(title, (send.Statement, replacement.WithLeadingTrivia(removed.GetLeadingTrivia())), (removed, null));
     }
 
-    private static string? RewriteWholeFile(IInvocationOperation invocation, SendStatement send, KnownTypes types)
+    /// <summary>
+    /// The rewritten send; <paramref name="removed"/> is the local's declaration (<c>var bytes = File.ReadAllBytes(path);</c>)
+    /// when the send read a local, which the fix removes only when it is the statement just before the send
+    /// (so the file is still read, now sent, at the same point).
+    /// </summary>
+    private static string? RewriteWholeFile(IInvocationOperation invocation, SendStatement send, KnownTypes types, out SyntaxNode? removed)
     {
+        removed = null;
         if (SocketSend.Match(invocation, types) is not { } socketSend || WholeFileSend.Match(socketSend, types) is not { } file ||
             (socketSend.IsAsync && !send.Awaited))
         {
             return null;
+        }
+
+        if (file.Declaration is { } declaration)
+        {
+            if (declaration.Syntax.Parent?.Parent is not LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1 } statement ||
+                statement.Parent is not BlockSyntax block ||
+                block.Statements.IndexOf(statement) + 1 != block.Statements.IndexOf(send.Statement))
+            {
+                return null;
+            }
+
+            removed = statement;
         }
 
         return send.Complete($"{send.Receiver}.SendFileZeroCopyAsync({FixSyntax.Text(file.Path)}{TokenArgument(file.CancellationToken)})");

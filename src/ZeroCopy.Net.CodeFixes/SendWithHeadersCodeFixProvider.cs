@@ -106,7 +106,7 @@ public sealed class SendWithHeadersCodeFixProvider : ZeroCopyCodeFixProvider
         }
 
         string body;
-        if (pair.File is { } file)
+        if (pair.File is { Declaration: null } file)
         {
             body = $"SendBody.FromFile({FixSyntax.Text(file.Path)})";
         }

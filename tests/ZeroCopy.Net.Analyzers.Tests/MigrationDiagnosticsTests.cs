@@ -61,6 +61,30 @@ public sealed class MigrationDiagnosticsTests
         """);
 
     [Fact]
+    public Task ZC0001_LocalReadFromTheFileAndSentOnce() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            async Task M(Socket socket, Socket other, string path)
+            {
+                byte[] once = File.ReadAllBytes(path);
+                {|ZC0001:socket.Send(once)|};
+
+                var awaited = await File.ReadAllBytesAsync(path);
+                Console.WriteLine();
+                await {|ZC0001:socket.SendAsync(awaited, SocketFlags.None)|};
+
+                byte[] twice = File.ReadAllBytes(path);
+                socket.Send(twice);
+                other.Send(twice);
+
+                byte[] changed = File.ReadAllBytes(path);
+                changed[0] = 1;
+                socket.Send(changed);
+            }
+        }
+        """);
+
+    [Fact]
     public Task ZC0001_NotOnSocketTypesTheLibraryDoesNotSend() => Verify.VerifyAsync(Usings + """
         class C
         {

@@ -43,6 +43,57 @@ public sealed class SendFileCodeFixTests
         """);
 
     [Fact]
+    public Task ZC0001_LocalDeclarationJustBeforeTheSendIsRemoved() => Verify.VerifyAsync("""
+        using System;
+        using System.IO;
+        using System.Net.Sockets;
+        using System.Threading.Tasks;
+        using ZeroCopy.Net;
+
+        class C
+        {
+            async Task M(Socket socket, string path)
+            {
+                // read the page
+                byte[] page = await File.ReadAllBytesAsync(path);
+                await {|ZC0001:socket.SendAsync(page, SocketFlags.None)|};
+            }
+        }
+        """, """
+        using System;
+        using System.IO;
+        using System.Net.Sockets;
+        using System.Threading.Tasks;
+        using ZeroCopy.Net;
+
+        class C
+        {
+            async Task M(Socket socket, string path)
+            {
+                // read the page
+                await socket.SendFileZeroCopyAsync(path);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ZC0001_NoFixWhereTheLocalIsReadEarlier() => Verify.VerifyNoFixAsync("""
+        using System;
+        using System.IO;
+        using System.Net.Sockets;
+
+        class C
+        {
+            void M(Socket socket, string path)
+            {
+                byte[] later = File.ReadAllBytes(path);
+                Console.WriteLine();
+                {|ZC0001:socket.Send(later)|};
+            }
+        }
+        """);
+
+    [Fact]
     public Task ZC0001_SynchronousMethodWaitsAsTheSendDid() => Verify.VerifyAsync("""
         using System.IO;
         using System.Net.Sockets;
