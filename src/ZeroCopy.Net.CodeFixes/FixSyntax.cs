@@ -40,6 +40,8 @@ internal sealed class SendStatement
             {
                 switch (ancestor)
                 {
+                    case LockStatementSyntax:
+                        return false; // no await inside a lock
                     case MethodDeclarationSyntax method:
                         return method.Modifiers.Any(SyntaxKind.AsyncKeyword);
                     case LocalFunctionStatementSyntax local:

@@ -108,6 +108,16 @@ public sealed class SendFileCodeFixTests
                     {|ZC0001:socket.Send(File.ReadAllBytes(path))|};
                     {|ZC0001:socket.SendFile(path)|};
                 }
+
+                async System.Threading.Tasks.Task N(Socket socket, string path)
+                {
+                    lock (this)
+                    {
+                        {|ZC0001:socket.SendFile(path)|};
+                    }
+
+                    await System.Threading.Tasks.Task.Yield();
+                }
             }
         }
         """, """
@@ -123,6 +133,16 @@ public sealed class SendFileCodeFixTests
                 {
                     socket.SendFileZeroCopyAsync(path).AsTask().GetAwaiter().GetResult();
                     socket.SendFileZeroCopyAsync(path).AsTask().GetAwaiter().GetResult();
+                }
+
+                async System.Threading.Tasks.Task N(Socket socket, string path)
+                {
+                    lock (this)
+                    {
+                        socket.SendFileZeroCopyAsync(path).AsTask().GetAwaiter().GetResult();
+                    }
+
+                    await System.Threading.Tasks.Task.Yield();
                 }
             }
         }
