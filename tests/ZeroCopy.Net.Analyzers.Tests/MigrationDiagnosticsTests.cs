@@ -300,6 +300,22 @@ public sealed class MigrationDiagnosticsTests
         """);
 
     [Fact]
+    public Task CodeWithErrorsIsAnalysedWithoutAnalyzerFailures() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            async Task M(Socket socket, string path)
+            {
+                {|ZC0001:socket.Send(File.ReadAllBytes(path))|};
+                socket.Send({|CS0103:missing|});
+                byte[] pooled = ArrayPool<byte>.Shared.Rent({|CS0103:size|});
+                await socket.SendAsync(pooled.{|CS1061:Nope|}(), SocketFlags.None);
+                {|CS0103:file|}.CopyTo(new NetworkStream(socket));
+                socket.SendFile(path, {|CS0103:pre|}, null, TransmitFileOptions.UseDefaultWorkerThread);
+            }
+        }
+        """);
+
+    [Fact]
     public Task NoDiagnosticsWithoutTheLibrary()
     {
         var test = new Microsoft.CodeAnalysis.CSharp.Testing.CSharpAnalyzerTest<MigrationAnalyzer, Microsoft.CodeAnalysis.Testing.DefaultVerifier>

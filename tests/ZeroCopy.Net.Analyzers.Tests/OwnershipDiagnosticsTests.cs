@@ -200,4 +200,20 @@ public sealed class OwnershipDiagnosticsTests
             }
         }
         """);
+
+    [Fact]
+    public Task CodeWithErrorsIsAnalysedWithoutAnalyzerFailures() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            async Task M(ZeroCopySocket zc, Socket socket)
+            {
+                PinnedBuffer buffer = zc.RentBuffer(100);
+                await zc.SendPinnedAsync(buffer, {|CS0103:missing|});
+                await zc.SendPinnedAsync(buffer, 100);
+                {|ZC0010:buffer|}.{|CS1061:Nope|}();
+                socket.Send({|CS0103:File2|}.ReadAllBytes("x"));
+                await zc.SendPinnedAsync({|CS0103:alsoMissing|});
+            }
+        }
+        """);
 }
