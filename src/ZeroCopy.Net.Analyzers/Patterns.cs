@@ -102,7 +102,7 @@ internal sealed class WholeFileSend
     }
 }
 
-/// <summary>ZC0002: <c>fileStream.CopyTo[Async](networkStream[, bufferSize][, ct])</c>.</summary>
+/// <summary>ZC0002: <c>fileStream.CopyTo[Async](networkStream[, bufferSize][, ct])</c>, or into a stream variable created as a NetworkStream.</summary>
 internal sealed class FileCopyToNetwork
 {
     private FileCopyToNetwork(IInvocationOperation invocation, IOperation source, IOperation destination, IOperation? socket, bool socketProperty, IOperation? cancellationToken)
@@ -124,7 +124,7 @@ internal sealed class FileCopyToNetwork
     /// <summary>The socket the NetworkStream local was created over (<c>new NetworkStream(socket)</c>), when the code shows it.</summary>
     public IOperation? SocketFromConstructor { get; }
 
-    /// <summary>Whether <c>NetworkStream.Socket</c> is public in this target (it is protected on netstandard2.0).</summary>
+    /// <summary>Whether the destination is typed NetworkStream and <c>NetworkStream.Socket</c> is public in this target (it is protected on netstandard2.0).</summary>
     public bool HasPublicSocketProperty { get; }
 
     public IOperation? CancellationToken { get; }
@@ -136,40 +136,52 @@ internal sealed class FileCopyToNetwork
     public static FileCopyToNetwork? Match(IInvocationOperation invocation, KnownTypes types)
     {
         if (invocation.TargetMethod.Name is not ("CopyTo" or "CopyToAsync") || invocation.Instance is null ||
-            !KnownTypes.Is(invocation.Instance.Type, types.FileStream))
+            !KnownTypes.Is(invocation.Instance.Type, types.FileStream) ||
+            OperationHelpers.Argument(invocation, "destination") is not { } destination)
         {
             return null;
         }
 
-        IArgumentOperation? destination = OperationHelpers.Argument(invocation, "destination");
-        if (destination is null || !KnownTypes.Is(OperationHelpers.StripConversions(destination.Value).Type, types.NetworkStream))
+        // A NetworkStream, or any stream variable the code shows was created as one over a socket.
+        IOperation? socket = SocketOfNetworkStreamLocal(destination.Value, types);
+        bool networkStream = KnownTypes.Is(OperationHelpers.StripConversions(destination.Value).Type, types.NetworkStream);
+        if (!networkStream && socket is null)
         {
             return null;
-        }
-
-        IOperation? socket = null;
-        if (OperationHelpers.ReferencedSymbol(destination.Value) is ILocalSymbol local && invocation.SemanticModel is { } model)
-        {
-            foreach (SyntaxReference reference in local.DeclaringSyntaxReferences)
-            {
-                if (reference.SyntaxTree == model.SyntaxTree &&
-                    reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } value } &&
-                    model.GetOperation(value) is { } created && OperationHelpers.StripConversions(created) is IObjectCreationOperation creation &&
-                    OperationHelpers.Argument(creation.Arguments, "socket") is { } socketArgument &&
-                    OperationHelpers.ReferencedSymbol(socketArgument.Value) is not null)
-                {
-                    socket = socketArgument.Value;
-                }
-            }
         }
 
         bool property = false;
         foreach (ISymbol member in types.NetworkStream!.GetMembers("Socket"))
         {
-            property |= member is IPropertySymbol { DeclaredAccessibility: Accessibility.Public };
+            property |= networkStream && member is IPropertySymbol { DeclaredAccessibility: Accessibility.Public };
         }
 
         return new FileCopyToNetwork(invocation, invocation.Instance, destination.Value, socket, property, OperationHelpers.Argument(invocation, "cancellationToken")?.Value);
+    }
+
+    /// <summary>The socket of <c>var stream = new NetworkStream(socket, ...)</c>, when the destination is that local.</summary>
+    private static IOperation? SocketOfNetworkStreamLocal(IOperation destination, KnownTypes types)
+    {
+        if (OperationHelpers.ReferencedSymbol(destination) is not ILocalSymbol local || destination.SemanticModel is not { } model)
+        {
+            return null;
+        }
+
+        foreach (SyntaxReference reference in local.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree == model.SyntaxTree &&
+                reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } value } &&
+                model.GetOperation(value) is { } created &&
+                OperationHelpers.StripConversions(created) is IObjectCreationOperation creation &&
+                KnownTypes.Is(creation.Type, types.NetworkStream) &&
+                OperationHelpers.Argument(creation.Arguments, "socket") is { } socketArgument &&
+                OperationHelpers.ReferencedSymbol(socketArgument.Value) is not null)
+            {
+                return socketArgument.Value;
+            }
+        }
+
+        return null;
     }
 }
 

@@ -143,6 +143,10 @@ public sealed class MigrationDiagnosticsTests
                 using var stream = new NetworkStream(socket, ownsSocket: false);
                 await {|ZC0002:file.CopyToAsync(stream, ct)|};
                 {|ZC0002:file.CopyTo(other)|};
+                Stream overSocket = new NetworkStream(socket);
+                {|ZC0002:file.CopyTo(overSocket)|};
+                Stream memory = new MemoryStream();
+                file.CopyTo(memory);
             }
         }
         """);

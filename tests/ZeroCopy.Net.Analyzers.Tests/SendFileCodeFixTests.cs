@@ -254,6 +254,12 @@ public sealed class SendFileCodeFixTests
             {
                 {|ZC0002:file.CopyTo(stream)|};
             }
+
+            void O(FileStream file, Socket socket)
+            {
+                Stream stream = new NetworkStream(socket);
+                {|ZC0002:file.CopyTo(stream)|};
+            }
         }
         """, """
         using System.IO;
@@ -274,6 +280,12 @@ public sealed class SendFileCodeFixTests
             void N(FileStream file, NetworkStream stream)
             {
                 file.Position += stream.Socket.SendFileZeroCopyAsync(file.SafeFileHandle, file.Position).AsTask().GetAwaiter().GetResult();
+            }
+
+            void O(FileStream file, Socket socket)
+            {
+                Stream stream = new NetworkStream(socket);
+                file.Position += socket.SendFileZeroCopyAsync(file.SafeFileHandle, file.Position).AsTask().GetAwaiter().GetResult();
             }
         }
         """);
