@@ -244,7 +244,7 @@ internal sealed class HeaderThenBodySends
             return false;
         }
 
-        foreach (string word in new[] { "header", "head", "prefix", "preamble", "status" })
+        foreach (string word in new[] { "header", "prefix", "preamble", "status" })
         {
             if (name.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0)
             {
@@ -252,6 +252,7 @@ internal sealed class HeaderThenBodySends
             }
         }
 
-        return false;
+        // "head" as a word of the name (head, headBytes, responseHead), not inside one (overhead, ahead).
+        return name.StartsWith("head", StringComparison.OrdinalIgnoreCase) || name.IndexOf("Head", StringComparison.Ordinal) > 0;
     }
 }

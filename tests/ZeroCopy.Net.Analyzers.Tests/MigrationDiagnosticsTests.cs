@@ -219,8 +219,11 @@ public sealed class MigrationDiagnosticsTests
     public Task ZC0004_NotForOtherSocketsGapsLargeOrUnnamedFirstSends() => Verify.VerifyAsync(Usings + """
         class C
         {
-            void M(Socket a, Socket b, byte[] header, byte[] body, byte[] chunk)
+            void M(Socket a, Socket b, byte[] header, byte[] body, byte[] chunk, byte[] overhead)
             {
+                a.Send(overhead);
+                a.Send(body);
+
                 a.Send(header);
                 b.Send(body);
 
