@@ -98,11 +98,38 @@ internal static class FixSyntax
     public const string LibraryNamespace = "ZeroCopy.Net";
 
     /// <summary>Parses a rewritten statement, to be formatted and simplified by the code action.</summary>
-    public static StatementSyntax Statement(string text, SyntaxNode replaced) =>
-        SyntaxFactory.ParseStatement(text)
-            .WithLeadingTrivia(replaced.GetLeadingTrivia())
-            .WithTrailingTrivia(replaced.GetTrailingTrivia())
+    public static StatementSyntax Statement(string text, SyntaxNode first, SyntaxNode? last = null)
+    {
+        last ??= first;
+        SyntaxTriviaList leading = first.GetLeadingTrivia();
+        if (last != first)
+        {
+            // Comments after the first statement and before the last move above the new one, each on its own line.
+            SyntaxTrivia indentation = leading.LastOrDefault(t => t.IsKind(SyntaxKind.WhitespaceTrivia));
+            SyntaxTrivia newLine = first.GetTrailingTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+            if (newLine.IsKind(SyntaxKind.None))
+            {
+                newLine = SyntaxFactory.ElasticCarriageReturnLineFeed;
+            }
+
+            foreach (SyntaxTrivia trivia in first.GetTrailingTrivia().Concat(last.GetLeadingTrivia()))
+            {
+                if (trivia.IsKind(SyntaxKind.SingleLineCommentTrivia) || trivia.IsKind(SyntaxKind.MultiLineCommentTrivia))
+                {
+                    leading = leading.Add(trivia).Add(newLine);
+                    if (!indentation.IsKind(SyntaxKind.None))
+                    {
+                        leading = leading.Add(indentation);
+                    }
+                }
+            }
+        }
+
+        return SyntaxFactory.ParseStatement(text)
+            .WithLeadingTrivia(leading)
+            .WithTrailingTrivia(last.GetTrailingTrivia())
             .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation);
+    }
 
     /// <summary>Adds <c>using ZeroCopy.Net;</c> unless the file (or its namespace) already has it.</summary>
     public static SyntaxNode AddLibraryUsing(SyntaxNode root)
@@ -161,10 +188,7 @@ internal static class FixSyntax
         string text = send.InAsyncContext
             ? $"await using (var {zc} = {send.Receiver}.AsZeroCopy())\n{{\n{call};\n}}"
             : $"using (var {zc} = {send.Receiver}.AsZeroCopy())\n{{\n{call};\n}}";
-        return SyntaxFactory.ParseStatement(text)
-            .WithLeadingTrivia(replacedFirst.GetLeadingTrivia())
-            .WithTrailingTrivia(replacedLast.GetTrailingTrivia())
-            .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation);
+        return Statement(text, replacedFirst, replacedLast);
     }
 
     public static string Text(IOperation operation) => operation.Syntax.ToString();

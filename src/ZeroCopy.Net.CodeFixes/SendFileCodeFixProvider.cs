@@ -41,10 +41,9 @@ public sealed class SendFileCodeFixProvider : ZeroCopyCodeFixProvider
         string title = send.InAsyncContext
             ? "Send with SendFileZeroCopyAsync"
             : "Send with SendFileZeroCopyAsync (waits for it, as the original call did)";
-        StatementSyntax replacement = FixSyntax.Statement(rewritten + ";", send.Statement);
         return removed is null
-            ? new FixPlan(title, (send.Statement, replacement))
-            : new FixPlan(title, (send.Statement, replacement.WithLeadingTrivia(removed.GetLeadingTrivia())), (removed, null));
+            ? new FixPlan(title, (send.Statement, FixSyntax.Statement(rewritten + ";", send.Statement)))
+            : new FixPlan(title, (send.Statement, FixSyntax.Statement(rewritten + ";", removed, send.Statement)), (removed, null));
     }
 
     /// <summary>

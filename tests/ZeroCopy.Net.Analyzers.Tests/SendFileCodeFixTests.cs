@@ -55,7 +55,7 @@ public sealed class SendFileCodeFixTests
             async Task M(Socket socket, string path)
             {
                 // read the page
-                byte[] page = await File.ReadAllBytesAsync(path);
+                byte[] page = await File.ReadAllBytesAsync(path); // whole
                 await {|ZC0001:socket.SendAsync(page, SocketFlags.None)|};
             }
         }
@@ -71,6 +71,7 @@ public sealed class SendFileCodeFixTests
             async Task M(Socket socket, string path)
             {
                 // read the page
+                // whole
                 await socket.SendFileZeroCopyAsync(path);
             }
         }

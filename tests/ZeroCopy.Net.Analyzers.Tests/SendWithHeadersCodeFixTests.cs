@@ -103,8 +103,10 @@ public sealed class SendWithHeadersCodeFixTests
         {
             async Task M(Socket socket, byte[] header, string path, CancellationToken ct)
             {
-                await {|ZC0004:socket.SendAsync(header, SocketFlags.None, ct)|};
-                await {|ZC0001:socket.SendFileAsync(path, ct)|};
+                // respond
+                await {|ZC0004:socket.SendAsync(header, SocketFlags.None, ct)|}; // the header
+                // then the file
+                await {|ZC0001:socket.SendFileAsync(path, ct)|}; // the body
             }
 
             void N(Socket socket, byte[] responseHead, byte[] body)
@@ -127,10 +129,13 @@ public sealed class SendWithHeadersCodeFixTests
         {
             async Task M(Socket socket, byte[] header, string path, CancellationToken ct)
             {
+                // respond
+                // the header
+                // then the file
                 await using (var zc = socket.AsZeroCopy())
                 {
                     await zc.SendWithHeadersAsync(header, SendBody.FromFile(path), cancellationToken: ct);
-                }
+                } // the body
             }
 
             void N(Socket socket, byte[] responseHead, byte[] body)
