@@ -45,6 +45,9 @@ public sealed class PackageConsumerTests : IClassFixture<PackedLibrary>
 
             Assert.Contains("README.md", entries);
             Assert.Contains("LICENSE", entries);
+            // The ZC analyzers and code fixes (docs/analyzers.md), where the SDK loads them for C# consumers.
+            Assert.Contains("analyzers/dotnet/cs/ZeroCopy.Net.Analyzers.dll", entries);
+            Assert.Contains("analyzers/dotnet/cs/ZeroCopy.Net.CodeFixes.dll", entries);
             Assert.DoesNotContain(entries, e => e.EndsWith(".pdb", StringComparison.Ordinal));
 
             XElement metadata = ReadNuspecMetadata(nupkg);
@@ -79,25 +82,10 @@ public sealed class PackageConsumerTests : IClassFixture<PackedLibrary>
     [PackagingFact]
     public async Task ConsumerRestoresPackageByIdAndVersionAndSendsFileOverLoopback()
     {
-        DotnetCli.Result pack = await _package.EnsurePackedAsync();
-        Assert.True(pack.ExitCode == 0, $"dotnet pack failed: {pack}");
-
-        // The consumer is built from a copy: its bin/obj land in the temp folder, not the repository.
-        string consumer = Path.Combine(_package.WorkDirectory, "consumer");
-        Directory.CreateDirectory(consumer);
-        foreach (string file in Directory.EnumerateFiles(RepositoryLayout.ConsumerDirectory))
-        {
-            File.Copy(file, Path.Combine(consumer, Path.GetFileName(file)));
-        }
-
-        WriteNuGetConfig(Path.Combine(consumer, "NuGet.config"));
-        var environment = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = _package.PackageCache };
-        string dotnet = DotnetCli.FindOnPath()!;
-
-        DotnetCli.Result build = await DotnetCli.RunAsync(
-            dotnet, consumer, environment, s_buildTimeout,
-            "build", Path.Combine(consumer, "PackageConsumer.csproj"), "-c", "Release", $"-p:ZeroCopyNetVersion={_package.Version}");
+        (string consumer, DotnetCli.Result build) = await BuildConsumerAsync(RepositoryLayout.ConsumerDirectory, "consumer", "PackageConsumer.csproj");
         Assert.True(build.ExitCode == 0, $"consumer build failed: {build}");
+        Dictionary<string, string?> environment = ConsumerEnvironment();
+        string dotnet = DotnetCli.FindOnPath()!;
 
         // Restored from the local feed into the empty cache, by id and exact version.
         string restored = Path.Combine(_package.PackageCache, "zerocopy.net", _package.Version.ToLowerInvariant());
@@ -120,6 +108,50 @@ public sealed class PackageConsumerTests : IClassFixture<PackedLibrary>
             Assert.Contains($"kernel sendfile bytes: {expectedBytes}", run.Output, StringComparison.Ordinal);
             Assert.Contains("copied bytes: 0", run.Output, StringComparison.Ordinal);
         }
+    }
+
+    [PackagingFact]
+    public async Task AnalyzersShipInThePackageAndFlagConsumerCodeInDotnetBuildOutput()
+    {
+        (_, DotnetCli.Result build) = await BuildConsumerAsync(RepositoryLayout.AnalyzerConsumerDirectory, "analyzer-consumer", "AnalyzerConsumer.csproj");
+        Assert.True(build.ExitCode == 0, $"analyzer consumer build failed: {build}");
+
+        // Each flagged line of tests/AnalyzerConsumer/Flagged.cs, at its exact position (ZC0001 is raised to a
+        // warning by the consumer's .editorconfig: dotnet build does not print informational diagnostics).
+        Assert.Contains("Flagged.cs(13,69): warning ZC0001", build.Output, StringComparison.Ordinal);
+        Assert.Contains("Flagged.cs(17,9): warning ZC0003", build.Output, StringComparison.Ordinal);
+        Assert.Contains("Flagged.cs(24,9): warning ZC0010", build.Output, StringComparison.Ordinal);
+        Assert.Contains("docs/analyzers.md#zc0003", build.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Packs (once), copies a consumer project and builds it against the package by id and version.</summary>
+    private async Task<(string Directory, DotnetCli.Result Build)> BuildConsumerAsync(string sourceDirectory, string name, string project)
+    {
+        DotnetCli.Result pack = await _package.EnsurePackedAsync();
+        Assert.True(pack.ExitCode == 0, $"dotnet pack failed: {pack}");
+
+        string consumer = CopyConsumer(sourceDirectory, name);
+        DotnetCli.Result build = await DotnetCli.RunAsync(
+            DotnetCli.FindOnPath()!, consumer, ConsumerEnvironment(), s_buildTimeout,
+            "build", Path.Combine(consumer, project), "-c", "Release", $"-p:ZeroCopyNetVersion={_package.Version}");
+        return (consumer, build);
+    }
+
+    /// <summary>The consumer restores into the package's own empty cache.</summary>
+    private Dictionary<string, string?> ConsumerEnvironment() => new() { ["NUGET_PACKAGES"] = _package.PackageCache };
+
+    /// <summary>Copies a consumer project to the temp folder (its bin/obj land there, not in the repository), with a NuGet.config for the feed.</summary>
+    private string CopyConsumer(string sourceDirectory, string name)
+    {
+        string consumer = Path.Combine(_package.WorkDirectory, name);
+        Directory.CreateDirectory(consumer);
+        foreach (string file in Directory.EnumerateFiles(sourceDirectory))
+        {
+            File.Copy(file, Path.Combine(consumer, Path.GetFileName(file)));
+        }
+
+        WriteNuGetConfig(Path.Combine(consumer, "NuGet.config"));
+        return consumer;
     }
 
     /// <summary>

@@ -25,4 +25,7 @@ internal static class RepositoryLayout
     public static string LibraryProject => Path.Combine(Root, "src", "ZeroCopy.Net", "ZeroCopy.Net.csproj");
 
     public static string ConsumerDirectory => Path.Combine(Root, "tests", "PackageConsumer");
+
+    /// <summary>A consumer whose code the ZC analyzers flag (the analyzers ship in the package and load).</summary>
+    public static string AnalyzerConsumerDirectory => Path.Combine(Root, "tests", "AnalyzerConsumer");
 }
