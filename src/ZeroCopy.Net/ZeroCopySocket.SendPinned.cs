@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -111,13 +112,22 @@ public sealed partial class ZeroCopySocket
     /// </summary>
     /// <param name="memory">The bytes to send (one datagram on a datagram socket). Pinned-heap arrays and native memory cost nothing to pin; other arrays are pinned with a GC handle until released.</param>
     /// <param name="cancellationToken">Stops a wait for socket space or for completions.</param>
-    /// <returns>When the kernel has taken all the bytes: the release awaitable for the memory. If the send fails, the exception is thrown only once the memory is released (or the socket disposed).</returns>
+    /// <returns>When the kernel has taken all the bytes: the release awaitable for the memory. If the send fails, the exception is thrown only once the memory is released (or the socket disposed); if it fails because <paramref name="cancellationToken"/> was cancelled while the kernel still holds part of the memory, a <see cref="PinnedSendCanceledException"/> is thrown at once, carrying the release to wait for.</returns>
     /// <exception cref="ObjectDisposedException">This socket is disposed.</exception>
     /// <exception cref="InvalidOperationException">Another send is running on this socket.</exception>
     /// <exception cref="System.Net.Sockets.SocketException">The kernel refused the send.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (a <see cref="PinnedSendCanceledException"/> when the kernel still holds part of the memory).</exception>
+    /// <exception cref="ArgumentException"><paramref name="memory"/> is the memory of a pool <see cref="Buffers.PinnedBuffer"/>: send the buffer itself, which hands it over (this overload would leave it with you while the kernel still reads it).</exception>
     public ValueTask<PinnedMemoryRelease> SendPinnedAsync(ReadOnlyMemory<byte> memory, CancellationToken cancellationToken = default)
     {
+        if (MemoryMarshal.TryGetMemoryManager(memory, out PinnedSegment? _))
+        {
+            // buffer.Memory converts implicitly to ReadOnlyMemory<byte> and would bind here: the pool
+            // buffer would stay with the caller, whose Dispose could hand its pages to a new renter
+            // while the kernel still reads them.
+            ThrowHelper.ThrowArgument(nameof(memory), "This memory belongs to a pool PinnedBuffer. Send the buffer itself (SendPinnedAsync(buffer, length)), which takes it over and returns it to the pool when the kernel is done.");
+        }
+
         EnterSend();
         PinnedReleaseSource source = PinnedReleaseSource.Rent();
         var release = new PinnedMemoryRelease(source);
@@ -134,7 +144,7 @@ public sealed partial class ZeroCopySocket
             throw;
         }
 
-        return CompleteCallerPinnedAsync(send, release);
+        return CompleteCallerPinnedAsync(send, release, cancellationToken);
     }
 
     /// <summary>
@@ -219,20 +229,30 @@ public sealed partial class ZeroCopySocket
     }
 
     [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<PinnedMemoryRelease> CompleteCallerPinnedAsync(ValueTask send, PinnedMemoryRelease release)
+    private async ValueTask<PinnedMemoryRelease> CompleteCallerPinnedAsync(ValueTask send, PinnedMemoryRelease release, CancellationToken cancellationToken)
     {
         try
         {
             await send.ConfigureAwait(false);
-            return release;
         }
-        catch
+        catch (Exception error)
         {
-            // The caller never sees the release handle: wait here until the memory is free (or the
-            // socket is disposed), so that "the send threw" also means "you may write it again".
+            // The send is over: leave the gate now, so that a DisposeAsync waiting for it goes on to
+            // drain and abandon what the kernel still holds (which is what completes the release below).
+            ExitSend();
+            ValueTask released = release.WhenReleased;
+            if (!released.IsCompleted && error is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                // The caller asked to stop waiting, but the kernel still reads part of the memory:
+                // hand the release over with the cancellation instead of waiting for a stalled peer.
+                throw new PinnedSendCanceledException(release, cancellationToken);
+            }
+
+            // Otherwise the caller never sees the release handle: wait here until the memory is free
+            // (or the socket is disposed), so that "the send threw" also means "you may write it again".
             try
             {
-                await release.WhenReleased.ConfigureAwait(false);
+                await released.ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // The send's own exception is the one to report.
             catch
@@ -242,9 +262,8 @@ public sealed partial class ZeroCopySocket
 
             throw;
         }
-        finally
-        {
-            ExitSend();
-        }
+
+        ExitSend();
+        return release;
     }
 }
