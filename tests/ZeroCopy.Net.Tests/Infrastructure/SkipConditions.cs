@@ -61,6 +61,29 @@ public sealed class BsdFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A fact that needs curl on the PATH and a Unix (the sample server's symlink checks use realpath(3)); skipped with the reason otherwise.</summary>
+public sealed class CurlFactAttribute : FactAttribute
+{
+    public CurlFactAttribute()
+    {
+        Skip = SampleServerSkip.Reason ?? (Tools.OnPath("curl") ? null : "curl is not installed (apt-get install curl; .ci/run installs it).");
+    }
+}
+
+/// <summary>A fact for the sample HTTP server over raw sockets: runs on Unix, skipped with the reason on Windows.</summary>
+public sealed class SampleServerFactAttribute : FactAttribute
+{
+    public SampleServerFactAttribute()
+    {
+        Skip = SampleServerSkip.Reason;
+    }
+}
+
+internal static class SampleServerSkip
+{
+    public static string? Reason => OperatingSystem.IsWindows() ? "The sample server's symlink and file-type checks use realpath(3), open(2) and statx(2); these tests target Unix." : null;
+}
+
 /// <summary>Finds the external programs some tests drive (strace, gcc, curl).</summary>
 public static class Tools
 {
