@@ -27,6 +27,7 @@ namespace ZeroCopy.Net.Tests.Docs;
 /// Names a block takes from its reader (a connected <c>socket</c>, a <c>cancellationToken</c>, a
 /// <c>Fill</c> method) are supplied by <see cref="ReaderSupplied"/>, not by the block.
 /// </summary>
+[Trait("Category", "Slow")]
 public class DocSnippetTests
 {
     private const int NotCompiledAllowed = 1;

@@ -18,6 +18,7 @@ namespace ZeroCopy.Net.Tests.HttpServer;
 /// deadline, the keep-alive timeout and the connection cap, each with its own server and limits of a
 /// second or so, so the tests run in seconds. Every wait has a deadline.
 /// </summary>
+[Trait("Category", "Slow")]
 public class ServerLimitsTests
 {
     private const long BigSize = 64L << 20;

@@ -14,6 +14,7 @@ namespace ZeroCopy.Net.Tests.HttpServer;
 /// The sample server as its users start it (a process, command-line options): it turns inline socket
 /// completions on unless the environment decides, and its limits come from the command line.
 /// </summary>
+[Trait("Category", "Slow")]
 public partial class ServerProcessTests
 {
     [SampleServerFact]
