@@ -133,7 +133,7 @@ internal sealed class HttpConnection : IDisposable
             // A connection that sent nothing at all is just closed, as nginx does.
             closeGracefully = await TrySendRequestTimeoutAsync(zc, head).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or IOException)
+        catch (Exception e) when (EndsTheConnection(e))
         {
             // Keep-alive or send timeout, server stopping, or the client went away: just close.
         }
@@ -217,6 +217,10 @@ internal sealed class HttpConnection : IDisposable
         _cancel.Dispose();
     }
 
+    // A timeout or the server stopping (cancellation), the client gone (socket errors), or the
+    // socket closed under the send: each ends this connection and nothing else.
+    private static bool EndsTheConnection(Exception e) => e is OperationCanceledException or SocketException or ObjectDisposedException or IOException;
+
     private Phase CurrentPhase => (Phase)(Volatile.Read(ref _state) & 7);
 
     private void SetPhase(Phase phase) => Volatile.Write(ref _state, (Environment.TickCount64 << 3) | (long)phase);
@@ -238,7 +242,7 @@ internal sealed class HttpConnection : IDisposable
             await zc.SendWithHeadersAsync(head.AsMemory(0, length), SendBody.None, cancellationToken: deadline.Token).ConfigureAwait(false);
             return true;
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or IOException)
+        catch (Exception e) when (EndsTheConnection(e))
         {
             return false;
         }
@@ -261,7 +265,7 @@ internal sealed class HttpConnection : IDisposable
             {
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or IOException)
+        catch (Exception e) when (EndsTheConnection(e))
         {
             // The client reset, or kept sending past the linger time: close anyway.
         }

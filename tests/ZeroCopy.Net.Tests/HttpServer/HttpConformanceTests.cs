@@ -163,23 +163,10 @@ public class HttpConformanceTests : IClassFixture<ServerFixture>
                 }
             });
 
-            var received = new MemoryStream();
-            var buffer = new byte[16 * 1024];
-            int n;
-            try
-            {
-                while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token)) > 0)
-                {
-                    received.Write(buffer, 0, n);
-                }
-            }
-            catch (SocketException e)
-            {
-                Assert.Fail($"attempt {attempt}: {e.SocketErrorCode} after {received.Length} bytes of the response: the server reset the connection instead of a clean close.");
-            }
-
+            (byte[] received, bool reset) = await ServerFixture.ReadToEndAsync(socket, TimeSpan.FromSeconds(10));
+            Assert.False(reset, $"attempt {attempt}: reset after {received.Length} bytes of the response: the server closed with unread bytes instead of a clean close.");
             await sending;
-            RawResponse response = RawResponse.ParseOne(Encoding.Latin1.GetString(received.ToArray()));
+            RawResponse response = RawResponse.ParseOne(Encoding.Latin1.GetString(received));
             Assert.Equal("HTTP/1.1 431 Request Header Fields Too Large", response.StatusLine);
             Assert.Equal("close", response.Headers["Connection"]);
             Assert.Equal("431 Request Header Fields Too Large\n", response.Body);

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
 using HttpStaticServer;
 using Xunit;
@@ -113,6 +114,28 @@ public sealed class ServerFixture : IAsyncLifetime
         }
 
         return text.ToString();
+    }
+
+    /// <summary>Reads until the server closes the connection (or resets it: then <c>Reset</c>), failing past <paramref name="deadline"/>.</summary>
+    public static async Task<(byte[] Bytes, bool Reset)> ReadToEndAsync(Socket socket, TimeSpan deadline)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        var received = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            int n;
+            while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
+            {
+                received.Write(buffer, 0, n);
+            }
+
+            return (received.ToArray(), false);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return (received.ToArray(), true);
+        }
     }
 
     private static int CountStatusLines(string text) => text.Split("HTTP/1.1 ").Length - 1;

@@ -41,7 +41,7 @@ public class ServerLimitsTests
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.5), $"closed after {watch.Elapsed}, before the send timeout");
 
         // The bytes that did arrive: the head, then zeros (the file is sparse), and an end short of 64 MiB.
-        (byte[] received, bool reset) = await ReadToEndAsync(socket, TimeSpan.FromSeconds(10));
+        (byte[] received, bool reset) = await ServerFixture.ReadToEndAsync(socket, TimeSpan.FromSeconds(10));
         string text = Encoding.Latin1.GetString(received);
         int headEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         Assert.True(headEnd > 0, $"{received.Length} bytes, no head");
@@ -113,7 +113,7 @@ public class ServerLimitsTests
             }
         });
 
-        (byte[] received, bool reset) = await ReadToEndAsync(socket, TimeSpan.FromSeconds(5));
+        (byte[] received, bool reset) = await ServerFixture.ReadToEndAsync(socket, TimeSpan.FromSeconds(5));
         TimeSpan closedAfter = watch.Elapsed;
         await stopDripping.CancelAsync();
         await drip;
@@ -128,7 +128,7 @@ public class ServerLimitsTests
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await silent.ConnectAsync(IPAddress.Loopback, server.Port);
         watch.Restart();
-        (byte[] nothing, _) = await ReadToEndAsync(silent, TimeSpan.FromSeconds(5));
+        (byte[] nothing, _) = await ServerFixture.ReadToEndAsync(silent, TimeSpan.FromSeconds(5));
         Assert.Empty(nothing);
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.9), $"closed after {watch.Elapsed}");
     }
@@ -154,7 +154,7 @@ public class ServerLimitsTests
         }
 
         var watch = Stopwatch.StartNew();
-        (byte[] rest, _) = await ReadToEndAsync(socket, TimeSpan.FromSeconds(5));
+        (byte[] rest, _) = await ServerFixture.ReadToEndAsync(socket, TimeSpan.FromSeconds(5));
         Assert.Empty(rest);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"closed {watch.Elapsed} after a 1.5 s idle with a 2.5 s keep-alive timeout");
     }
@@ -186,31 +186,10 @@ public class ServerLimitsTests
         Assert.Equal(2, server.Server.ConnectionsAccepted);
 
         first.Close();
-        (byte[] received, _) = await ReadToEndAsync(third, TimeSpan.FromSeconds(5));
+        (byte[] received, _) = await ServerFixture.ReadToEndAsync(third, TimeSpan.FromSeconds(5));
         RawResponse response = RawResponse.ParseOne(Encoding.Latin1.GetString(received));
         Assert.Equal("HTTP/1.1 200 OK", response.StatusLine);
         Assert.Equal(RawResponse.Latin1(LimitedServer.SmallContent), response.Body);
-    }
-
-    private static async Task<(byte[] Bytes, bool Reset)> ReadToEndAsync(Socket socket, TimeSpan deadline)
-    {
-        using var timeout = new CancellationTokenSource(deadline);
-        var received = new MemoryStream();
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            int n;
-            while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
-            {
-                received.Write(buffer, 0, n);
-            }
-
-            return (received.ToArray(), false);
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-        {
-            return (received.ToArray(), true);
-        }
     }
 
     /// <summary>Reads one response (head, then Content-Length bytes) off a keep-alive connection.</summary>
