@@ -56,7 +56,7 @@ public class ServerLimitsTests
     [SampleServerFact]
     public async Task SendTimeoutSparesASlowClientThatKeepsReading()
     {
-        await using var server = await LimitedServer.StartAsync(new ServerLimits { SendTimeout = TimeSpan.FromSeconds(1.5) });
+        await using var server = await LimitedServer.StartAsync(new ServerLimits { SendTimeout = TimeSpan.FromSeconds(2) });
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 64 * 1024 };
         await socket.ConnectAsync(IPAddress.Loopback, server.Port);
         await socket.SendAsync(Encoding.ASCII.GetBytes("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"), SocketFlags.None);
