@@ -65,6 +65,29 @@ public class HttpConformanceTests : IClassFixture<ServerFixture>
         Assert.Equal("HTTP/1.1 400 Bad Request", bareCr.StatusLine);
     }
 
+    /// <summary>
+    /// Requests that arrive a byte per segment (CRLF and bare LF, an empty line between them, a CR as
+    /// the last byte of a segment) are parsed the same as in one piece: the head is found across
+    /// receives, never early and never missed.
+    /// </summary>
+    [SampleServerFact]
+    public async Task RequestsArrivingAByteAtATimeAreAnsweredInOrder()
+    {
+        const string Requests = "\r\nGET /f100.bin HTTP/1.1\r\nHost: x\r\n\r\n\r\nGET /f1.bin HTTP/1.1\nHost: x\n\nGET /f1024.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(IPAddress.Loopback, _server.Port);
+        foreach (byte b in Encoding.ASCII.GetBytes(Requests))
+        {
+            await socket.SendAsync(new[] { b }, SocketFlags.None);
+        }
+
+        (byte[] received, bool reset) = await ServerFixture.ReadToEndAsync(socket, TimeSpan.FromSeconds(10));
+        Assert.False(reset);
+        List<RawResponse> responses = RawResponse.ParseAll(Encoding.Latin1.GetString(received));
+        Assert.Equal(new[] { Body(100), Body(1), Body(1024) }, responses.Select(r => r.Body));
+        Assert.All(responses, r => Assert.Equal("HTTP/1.1 200 OK", r.StatusLine));
+    }
+
     /// <summary>RFC 9110 13.1.3: an If-Modified-Since later than the server's clock is invalid and ignored (200, the whole file), not a 304.</summary>
     [SampleServerFact]
     public async Task IfModifiedSinceInTheFutureIsIgnored()
