@@ -7,8 +7,14 @@
 # costs every contender the same, allocates nothing, and the server's CPU time can be read apart
 # from the client's (per thread, in ns, from /proc/PID/task/*/schedstat). The client takes turns:
 # 100 ms on each contender's connection until each has had SECONDS, so background load hits them
-# alike; the contender order rotates from run to run. Each (Nagle, body) configuration runs REPS
-# times, each in a fresh server process.
+# alike. The contender order is a different permutation in every run (seeded by the run number, so a
+# rerun repeats it): a mere rotation keeps the cyclic order, so with Nagle on the contender after one
+# that stalls ~44 ms on a delayed ACK would always be the same one (it was bcl-one-buffer). Each
+# (Nagle, body) configuration runs REPS times, each in a fresh server process. The raw per-run rows
+# (order included) are kept in bench/results/headers-raw-<UTC time>.txt.
+#
+# --pin puts the server on CPU 1 and the client on CPU 0 (taskset), so neither migrates or shares a
+# core with the other; without it the scheduler places them.
 #
 # Reported per contender: req/s median [min-max] over runs; the ratio to bcl-one-buffer, taken within
 # each run (same process, same minute) and then the median [min-max]; p50/p99/p99.9 of the median
@@ -29,16 +35,20 @@
 # kernel loopback delivery included, without the runtime's receive and dispatch. The two clock reads
 # cost every contender the same ~2 µs per response, so its req/s are not comparable with a run without.
 #
-# Usage: bench/run-headers-bench.sh [--inline] [--send-cpu] [seconds-per-contender=1.5] [reps=5] [modes=all] [sizes=1024,4096,65536]
+# Usage: bench/run-headers-bench.sh [--inline] [--send-cpu] [--pin] [seconds-per-contender=1.5] [reps=5] [modes=all] [sizes=1024,4096,65536]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 INLINE=0
 SEND_CPU=0
-while [ "${1:-}" = --inline ] || [ "${1:-}" = --send-cpu ]; do
+PIN=0
+while [ "${1:-}" = --inline ] || [ "${1:-}" = --send-cpu ] || [ "${1:-}" = --pin ]; do
   [ "$1" = --inline ] && INLINE=1
   [ "$1" = --send-cpu ] && SEND_CPU=1
+  [ "$1" = --pin ] && PIN=1
   shift
 done
+server_cpu=(); client_cpu=()
+if [ "$PIN" = 1 ]; then server_cpu=(taskset -c 1); client_cpu=(taskset -c 0); fi
 SECS=${1:-1.5}
 REPS=${2:-5}
 MODES=${3:-zc-handle,zc-path,zc-memory,zc-sendfile-only,zc-cork,zc-toggle,zc-nopush,bcl-sendfile,bcl-two-sends,bcl-one-buffer,bcl-one-buffer-nodelay}
@@ -65,7 +75,7 @@ if [ "$SEND_CPU" = 1 ]; then export ZC_BENCH_SEND_CPU="$sendcpu"; fi
 run_once() { # size nagle modes
   local size=$1 nagle=$2 modes=$3 fifo="$work/ports" spid specs=()
   rm -f "$fifo"; mkfifo "$fifo"
-  dotnet "$DLL" --serve "$size" "$nagle" "$modes" > "$fifo" &
+  "${server_cpu[@]}" dotnet "$DLL" --serve "$size" "$nagle" "$modes" > "$fifo" &
   spid=$!
   exec 3<"$fifo"
   while read -r word mode port <&3; do
@@ -73,26 +83,32 @@ run_once() { # size nagle modes
     specs+=("$mode:$port")
   done
   exec 3<&-
-  timeout 300 "$work/rr_client" $((size + HEADER_BYTES)) "$nagle" "$SECS" 100 "$spid" "${specs[@]}"
+  "${client_cpu[@]}" timeout 300 "$work/rr_client" $((size + HEADER_BYTES)) "$nagle" "$SECS" 100 "$spid" "${specs[@]}"
   wait "$spid"
   if [ -f "$sendcpu" ]; then sed "s/^/SENDCPU /" "$sendcpu"; rm -f "$sendcpu"; fi
 }
 
 echo "# machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), .NET $(dotnet --list-runtimes | awk '/NETCore.App/ {v=$2} END {print v}'), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
-echo "# inline_completions=$INLINE send_cpu=$SEND_CPU, ${SECS}s per contender per run, $REPS runs per configuration, C client (bench/headers-client/rr_client.c)"
+echo "# inline_completions=$INLINE send_cpu=$SEND_CPU pinned=$PIN, ${SECS}s per contender per run, $REPS runs per configuration, C client (bench/headers-client/rr_client.c)"
 raw="$work/raw"
 for nagle in on off; do
   for size in ${SIZES//,/ }; do
     modes=$MODES
     [ "$nagle" = off ] && modes=$(echo "$modes" | tr ',' '\n' | grep -v '^zc-toggle$' | paste -sd, -)
-    n=$(echo "$modes" | tr ',' '\n' | wc -l)
     for rep in $(seq 1 "$REPS"); do
-      # Rotate the order so no contender always follows the same one.
-      rotated=$(echo "$modes" | tr ',' '\n' | awk -v k=$(( (rep - 1) % n )) -v n="$n" '{a[NR-1]=$0} END {for (i=0;i<n;i++) print a[(i+k)%n]}' | paste -sd, -)
-      run_once "$size" "$nagle" "$rotated" | sed "s/^/$nagle $size $rep /" >> "$raw"
+      # A fresh permutation per run (Fisher-Yates, seeded): no contender always follows the same one.
+      order=$(echo "$modes" | tr ',' '\n' | awk -v seed="$rep$size" 'BEGIN {srand(seed)} {a[NR]=$0} END {for (i = NR; i > 1; i--) {j = int(rand() * i) + 1; t = a[i]; a[i] = a[j]; a[j] = t} for (i = 1; i <= NR; i++) print a[i]}' | paste -sd, -)
+      echo "ORDER $nagle $size $rep $order" >> "$raw.orders"
+      run_once "$size" "$nagle" "$order" | sed "s/^/$nagle $size $rep /" >> "$raw"
     done
   done
 done
+
+# Keep the raw per-run rows and each run's contender order next to the other results.
+mkdir -p bench/results
+keep="bench/results/headers-raw-$(date -u +%Y-%m-%dT%H%M%SZ).txt"
+cat "$raw.orders" "$raw" > "$keep"
+echo "# raw per-run rows and orders: $keep"
 
 python3 - "$raw" <<'PY'
 import collections, statistics, sys

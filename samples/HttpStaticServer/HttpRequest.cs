@@ -55,6 +55,9 @@ public ref struct HttpRequest
     /// <summary>The Range header's value, or empty.</summary>
     public ReadOnlySpan<byte> Range { get; set; }
 
+    /// <summary>A Content-Length header was present (a second one is 400).</summary>
+    public bool HasContentLength { get; set; }
+
     /// <summary>The If-Modified-Since header's value, or empty.</summary>
     public ReadOnlySpan<byte> IfModifiedSince { get; set; }
 

@@ -1,62 +1,121 @@
 using System;
-using System.Buffers.Text;
 
 namespace HttpStaticServer;
 
 /// <summary>
-/// Parses an HTTP/1.1 request head (RFC 9112) strictly: CRLF line ends, token method, no
-/// whitespace before a header's colon, no obsolete line folding, Host required on HTTP/1.1, and no
-/// request body (this server only serves GET and HEAD, so a Content-Length above 0 or any
+/// Parses an HTTP/1.1 request head (RFC 9112) strictly: CRLF line ends (a bare LF is accepted, as
+/// RFC 9112 2.2 allows; a bare CR is 400), token method, no whitespace before a header's colon, no
+/// obsolete line folding, Host required on HTTP/1.1, at most one Content-Length, and no request body (this server only serves GET and HEAD, so a Content-Length above 0 or any
 /// Transfer-Encoding is refused rather than left unread on the connection).
 /// </summary>
 public static class HttpRequestParser
 {
-    /// <summary>Where the head ends (the index just past CRLF CRLF), or -1 when more bytes are needed.</summary>
+    /// <summary>
+    /// How many bytes of empty lines (CRLF or a bare LF) start <paramref name="buffer"/>: RFC 9112 2.2
+    /// asks a server to ignore at least one empty line before the request line (some clients send
+    /// one after a request body). A lone CR at the end is left: its LF may not have arrived yet.
+    /// </summary>
+    public static int LeadingEmptyLines(ReadOnlySpan<byte> buffer)
+    {
+        int i = 0;
+        while (true)
+        {
+            if (i < buffer.Length && buffer[i] == (byte)'\n')
+            {
+                i++;
+            }
+            else if (i + 1 < buffer.Length && buffer[i] == (byte)'\r' && buffer[i + 1] == (byte)'\n')
+            {
+                i += 2;
+            }
+            else
+            {
+                return i;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Where the head ends (the index just past the empty line that ends it), or -1 when more bytes
+    /// are needed. Lines end with LF, with or without a CR before it: RFC 9112 2.2 lets a recipient
+    /// accept a bare LF, and answering at once beats leaving a bare-LF client waiting for a CRLF
+    /// CRLF that never comes. The buffer must not start with an empty line (see <see cref="LeadingEmptyLines"/>).
+    /// </summary>
     public static int FindHeadEnd(ReadOnlySpan<byte> buffer)
     {
-        int i = buffer.IndexOf("\r\n\r\n"u8);
-        return i < 0 ? -1 : i + 4;
+        int start = 0;
+        while (true)
+        {
+            int lf = buffer.Slice(start).IndexOf((byte)'\n');
+            if (lf < 0)
+            {
+                return -1;
+            }
+
+            lf += start;
+            if (lf + 1 < buffer.Length && buffer[lf + 1] == (byte)'\n')
+            {
+                return lf + 2;
+            }
+
+            if (lf + 2 < buffer.Length && buffer[lf + 1] == (byte)'\r' && buffer[lf + 2] == (byte)'\n')
+            {
+                return lf + 3;
+            }
+
+            start = lf + 1;
+        }
     }
 
     /// <summary>Parses <paramref name="head"/> (request line, header lines and the final empty line).</summary>
     public static ParseStatus Parse(ReadOnlySpan<byte> head, out HttpRequest request)
     {
         request = default;
-        int lineEnd = head.IndexOf("\r\n"u8);
-        if (lineEnd <= 0)
+        int consumed = NextLine(head, out int lineLength);
+        if (consumed < 0 || lineLength == 0)
         {
             return ParseStatus.BadRequest;
         }
 
-        ParseStatus status = ParseRequestLine(head.Slice(0, lineEnd), ref request);
+        ParseStatus status = ParseRequestLine(head.Slice(0, lineLength), ref request);
         if (status != ParseStatus.Ok)
         {
             return status;
         }
 
-        ReadOnlySpan<byte> rest = head.Slice(lineEnd + 2);
+        ReadOnlySpan<byte> rest = head.Slice(consumed);
         while (true)
         {
-            int end = rest.IndexOf("\r\n"u8);
-            if (end < 0)
+            consumed = NextLine(rest, out lineLength);
+            if (consumed < 0)
             {
                 return ParseStatus.BadRequest;
             }
 
-            if (end == 0)
+            if (lineLength == 0)
             {
                 break;
             }
 
-            if (!ParseHeader(rest.Slice(0, end), ref request))
+            if (!ParseHeader(rest.Slice(0, lineLength), ref request))
             {
                 return ParseStatus.BadRequest;
             }
 
-            rest = rest.Slice(end + 2);
+            rest = rest.Slice(consumed);
         }
 
         return request.MinorVersion == 1 && !request.HasHost ? ParseStatus.BadRequest : ParseStatus.Ok;
+    }
+
+    // A line ends at LF; a CR just before it is not part of the line. A CR anywhere else stays in
+    // the line, where the request-line and field checks reject it (RFC 9112 2.2: a bare CR is
+    // invalid). Returns the bytes the line takes with its end, or -1 when no LF is left.
+    private static int NextLine(ReadOnlySpan<byte> rest, out int lineLength)
+    {
+        int lf = rest.IndexOf((byte)'\n');
+        lineLength = lf > 0 && rest[lf - 1] == (byte)'\r' ? lf - 1 : lf;
+        return lf < 0 ? -1 : lf + 1;
     }
 
     private static ParseStatus ParseRequestLine(ReadOnlySpan<byte> line, ref HttpRequest request)
@@ -160,10 +219,14 @@ public static class HttpRequestParser
         }
         else if (EqualsIgnoreCase(name, "content-length"u8))
         {
-            if (!Utf8Parser.TryParse(value, out long length, out int consumed) || consumed != value.Length || length != 0)
+            // 1*DIGIT and 0 (no body is read), once: two Content-Length fields are 400 even when they
+            // agree (RFC 9112 6.3: a recipient may not guess which one framed the message).
+            if (request.HasContentLength || !TryParseNumber(value, out long length) || length != 0)
             {
                 return false;
             }
+
+            request.HasContentLength = true;
         }
         else if (EqualsIgnoreCase(name, "transfer-encoding"u8))
         {
@@ -174,17 +237,19 @@ public static class HttpRequestParser
     }
 
     /// <summary>
-    /// Parses a single byte range, "bytes=first-last", "bytes=first-" or "bytes=-suffix", against a
-    /// file of <paramref name="length"/> bytes. Returns null when the header is absent, malformed or
-    /// asks for several ranges (RFC 9110 14.2: a server may ignore Range and send the whole file);
-    /// false with <paramref name="unsatisfiable"/> when no byte of the range exists (416).
+    /// Parses a single byte range, "bytes=first-last", "bytes=first-" or "bytes=-suffix" (the unit
+    /// case-insensitive, numbers 1*DIGIT with any leading zeros), against a file of
+    /// <paramref name="length"/> bytes. Returns null when the header is absent, is not a byte range,
+    /// is malformed or asks for several ranges (RFC 9110 14.2: a server may ignore Range and send the
+    /// whole file); false with <paramref name="unsatisfiable"/> (416) when the range is invalid
+    /// (last before first, RFC 9110 14.1.1) or no byte of it exists, as nginx answers.
     /// </summary>
     public static bool? TryParseRange(ReadOnlySpan<byte> header, long length, out long offset, out long count, out bool unsatisfiable)
     {
         offset = 0;
         count = length;
         unsatisfiable = false;
-        if (header.IsEmpty || !header.StartsWith("bytes="u8))
+        if (header.Length < 6 || !EqualsIgnoreCase(header.Slice(0, 6), "bytes="u8))
         {
             return null;
         }
@@ -226,32 +291,31 @@ public static class HttpRequestParser
             return null;
         }
 
-        long end = length - 1;
-        if (!last.IsEmpty)
+        long end = long.MaxValue;
+        if (!last.IsEmpty && !TryParseNumber(last, out end))
         {
-            if (!TryParseNumber(last, out end) || end < start)
-            {
-                return null;
-            }
-
-            end = Math.Min(end, length - 1);
+            return null;
         }
 
-        if (start >= length)
+        if (end < start || start >= length)
         {
             unsatisfiable = true;
             return false;
         }
 
         offset = start;
-        count = end - start + 1;
+        count = Math.Min(end, length - 1) - start + 1;
         return true;
     }
 
+    /// <summary>
+    /// 1*DIGIT: leading zeros are allowed (RFC 9110 gives no length limit), and a value above
+    /// <see cref="long.MaxValue"/> saturates to it, which is past the end of any file.
+    /// </summary>
     private static bool TryParseNumber(ReadOnlySpan<byte> digits, out long value)
     {
         value = 0;
-        if (digits.IsEmpty || digits.Length > 18)
+        if (digits.IsEmpty)
         {
             return false;
         }
@@ -263,7 +327,14 @@ public static class HttpRequestParser
                 return false;
             }
 
-            value = (value * 10) + (b - '0');
+            if (value > (long.MaxValue - 9) / 10)
+            {
+                value = long.MaxValue;
+            }
+            else
+            {
+                value = (value * 10) + (b - '0');
+            }
         }
 
         return true;

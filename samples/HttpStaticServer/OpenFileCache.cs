@@ -154,17 +154,8 @@ public sealed class OpenFileCache : IDisposable
             real = SafePath.ResolveUnderRoot(_realRoot, Path.Combine(real, "index.html"));
         }
 
-        if (real is null || !File.Exists(real))
-        {
-            return null;
-        }
-
-        SafeFileHandle handle;
-        try
-        {
-            handle = File.OpenHandle(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        // Regular files only: a FIFO, a device or a socket in the root is 404 (RegularFile says why).
+        if (real is null || RegularFile.TryOpen(real) is not SafeFileHandle handle)
         {
             return null;
         }

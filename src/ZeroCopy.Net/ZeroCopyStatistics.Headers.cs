@@ -16,13 +16,14 @@ public sealed partial class ZeroCopyStatistics
     public long SendWithHeadersCalls => Volatile.Read(ref _sendWithHeadersCalls);
 
     /// <summary>
-    /// Bytes handed to the kernel from memory rather than from a file: vectored sendmsg on Linux (header and
-    /// trailer pieces, memory bodies, small file bodies), the header and trailer of a TransmitFile call on
+    /// Bytes handed to the kernel from memory rather than from a file: on Linux a vectored sendmsg (header and
+    /// trailer pieces, memory bodies), or one send(2) for a response whose body is at most 16 KiB (head and
+    /// body gathered into one buffer, small file bodies included), the header and trailer of a TransmitFile call on
     /// Windows, the sf_hdtr header and trailer iovecs (or writev) of a BSD sendfile. The kernel copies these into the socket buffer.
     /// </summary>
     public long VectoredSendBytes => Volatile.Read(ref _vectoredSendBytes);
 
-    /// <summary>System calls that moved header, trailer or memory bytes (sendmsg, writev, or a TransmitFile / sendfile carrying them) with at least one byte.</summary>
+    /// <summary>System calls that moved header, trailer or memory bytes (sendmsg, send, writev, or a TransmitFile / sendfile carrying them) with at least one byte.</summary>
     public long VectoredSendSyscalls => Volatile.Read(ref _vectoredSendSyscalls);
 
     /// <summary>

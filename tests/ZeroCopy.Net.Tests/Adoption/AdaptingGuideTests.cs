@@ -17,7 +17,7 @@ public class AdaptingGuideTests
         string guide = File.ReadAllText(Path.Combine(root, "docs", "adapting-socket-send.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
         string source = File.ReadAllText(Path.Combine(root, "samples", "AdaptingSnippets", "Snippets.cs")).Replace("\r\n", "\n", StringComparison.Ordinal);
 
-        string[] blocks = Regex.Matches(guide, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToArray();
+        string[] blocks = Regex.Matches(guide, "```csharp(?: members)?\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToArray();
         var regions = Regex.Matches(source, @"^[ \t]*// <([a-z-]+)>\n(.*?)^[ \t]*// </\1>\n", RegexOptions.Singleline | RegexOptions.Multiline)
             .ToDictionary(m => m.Groups[1].Value, m => Normalize(m.Groups[2].Value));
 
@@ -32,6 +32,7 @@ public class AdaptingGuideTests
         Assert.Equal(regions.Count, blocks.Select(Normalize).Distinct().Count());
     }
 
-    // Indentation differs (the guide shows regions dedented); every other character must match.
-    private static string Normalize(string code) => string.Join("\n", code.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+    // Indentation differs (the guide shows regions dedented), and a block starts with the using lines
+    // its method needs (at the top of Snippets.cs); every other character must match.
+    private static string Normalize(string code) => string.Join("\n", code.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).SkipWhile(l => l.StartsWith("using ", StringComparison.Ordinal)));
 }

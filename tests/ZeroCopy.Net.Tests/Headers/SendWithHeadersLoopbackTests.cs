@@ -39,6 +39,7 @@ public class SendWithHeadersLoopbackTests
     /// 4 KiB and 64 KiB bodies; every byte of every response is checked. (No timing is asserted:
     /// the stall this design removes is measured in bench/ZeroCopy.Net.Bench.Headers.)
     /// </summary>
+    [Trait("Category", "Slow")]
     [Theory]
     [MemberData(nameof(PathsAndBodies))]
     public async Task RequestResponseWithNagleOnDeliversEveryByte(bool forcePortable, Body kind)

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
 using HttpStaticServer;
 using Xunit;
@@ -85,15 +86,22 @@ public sealed class ServerFixture : IAsyncLifetime
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Writes raw bytes on a new connection and reads until the server closes it or <paramref name="responses"/> status lines have arrived.</summary>
-    public async Task<string> RawAsync(string request, int responses = 1)
+    /// <summary>
+    /// Writes raw bytes on a new connection and reads until the server closes it or <paramref name="responses"/>
+    /// status lines have arrived (Latin-1, so every byte is one char); fails with <see cref="OperationCanceledException"/>
+    /// past <paramref name="deadline"/> (10 s unless given), never hangs.
+    /// </summary>
+    public Task<string> RawAsync(string request, int responses = 1, TimeSpan? deadline = null) => RawAsync(Port, request, responses, deadline);
+
+    /// <inheritdoc cref="RawAsync(string, int, TimeSpan?)"/>
+    public static async Task<string> RawAsync(int port, string request, int responses = 1, TimeSpan? deadline = null)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(IPAddress.Loopback, Port);
-        await socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None);
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        await socket.SendAsync(Encoding.Latin1.GetBytes(request), SocketFlags.None);
         var text = new StringBuilder();
         var buffer = new byte[64 * 1024];
-        using var timeout = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new System.Threading.CancellationTokenSource(deadline ?? TimeSpan.FromSeconds(10));
         while (CountStatusLines(text.ToString()) < responses || !LastResponseComplete(text.ToString()))
         {
             int n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
@@ -106,6 +114,28 @@ public sealed class ServerFixture : IAsyncLifetime
         }
 
         return text.ToString();
+    }
+
+    /// <summary>Reads until the server closes the connection (or resets it: then <c>Reset</c>), failing past <paramref name="deadline"/>.</summary>
+    public static async Task<(byte[] Bytes, bool Reset)> ReadToEndAsync(Socket socket, TimeSpan deadline)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        var received = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            int n;
+            while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
+            {
+                received.Write(buffer, 0, n);
+            }
+
+            return (received.ToArray(), false);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return (received.ToArray(), true);
+        }
     }
 
     private static int CountStatusLines(string text) => text.Split("HTTP/1.1 ").Length - 1;
@@ -123,22 +153,6 @@ public sealed class ServerFixture : IAsyncLifetime
         string? lengthLine = head.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length: ", StringComparison.Ordinal));
         int length = lengthLine is null ? 0 : int.Parse(lengthLine.AsSpan(16), System.Globalization.CultureInfo.InvariantCulture);
         return text.Length - (headEnd + 4) >= length || head.StartsWith("HTTP/1.1 304", StringComparison.Ordinal);
-    }
-}
-
-/// <summary>A fact that needs curl on the PATH; skipped with the reason otherwise.</summary>
-public sealed class CurlFactAttribute : FactAttribute
-{
-    public CurlFactAttribute()
-    {
-        if (!Tools.OnPath("curl"))
-        {
-            Skip = "curl is not installed (apt-get install curl; .ci/run installs it).";
-        }
-        else if (OperatingSystem.IsWindows())
-        {
-            Skip = "The sample's symlink checks use realpath(3); this test targets Unix.";
-        }
     }
 }
 #endif

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Xunit;
+using ZeroCopy.Net.Tests.Infrastructure;
 
 namespace ZeroCopy.Net.Tests.HttpServer;
 

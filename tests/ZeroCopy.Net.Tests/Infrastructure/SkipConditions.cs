@@ -1,9 +1,16 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using Xunit;
+using ZeroCopy.Net.Tests.Packaging;
+using ZeroCopy.Net.Tests.Strace;
 
 namespace ZeroCopy.Net.Tests.Infrastructure;
+
+// Every condition under which a test is skipped, in one place: each attribute says why it skips,
+// and none passes a test it did not run. Slow tests are not skipped; they carry
+// [Trait("Category", "Slow")] so that dotnet test --filter "Category!=Slow" runs the fast ones.
 
 /// <summary>A fact that runs only where the process uses the Linux kernel path; elsewhere it is skipped with the reason.</summary>
 public sealed class LinuxKernelFactAttribute : FactAttribute
@@ -61,6 +68,29 @@ public sealed class BsdFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A fact that needs curl on the PATH and a Unix (the sample server's symlink checks use realpath(3)); skipped with the reason otherwise.</summary>
+public sealed class CurlFactAttribute : FactAttribute
+{
+    public CurlFactAttribute()
+    {
+        Skip = SampleServerSkip.Reason ?? (Tools.OnPath("curl") ? null : "curl is not installed (apt-get install curl; .ci/run installs it).");
+    }
+}
+
+/// <summary>A fact for the sample HTTP server over raw sockets: runs on Unix, skipped with the reason on Windows.</summary>
+public sealed class SampleServerFactAttribute : FactAttribute
+{
+    public SampleServerFactAttribute()
+    {
+        Skip = SampleServerSkip.Reason;
+    }
+}
+
+internal static class SampleServerSkip
+{
+    public static string? Reason => OperatingSystem.IsWindows() ? "The sample server's symlink and file-type checks use realpath(3), open(2) and statx(2); these tests target Unix." : null;
+}
+
 /// <summary>Finds the external programs some tests drive (strace, gcc, curl).</summary>
 public static class Tools
 {
@@ -69,4 +99,70 @@ public static class Tools
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Any(dir => File.Exists(Path.Combine(dir, tool)));
+}
+
+/// <summary>A fact that needs Linux and gcc; otherwise skipped with the reason.</summary>
+public sealed class GccFactAttribute : FactAttribute
+{
+    public GccFactAttribute()
+    {
+        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+        {
+            Skip = "The ABI check compiles against the Linux headers.";
+        }
+        else if (!Tools.OnPath("gcc"))
+        {
+            Skip = "gcc is not installed (apt-get install gcc); the ABI check needs it to compile tests/native/check_abi*.c.";
+        }
+    }
+}
+
+/// <summary>A fact that needs the mingw-w64 cross compiler (Debian: gcc-mingw-w64-x86-64-win32); otherwise skipped with the reason.</summary>
+public sealed class MingwFactAttribute : FactAttribute
+{
+    public const string Compiler = "x86_64-w64-mingw32-gcc";
+
+    public MingwFactAttribute()
+    {
+        if (!Tools.OnPath(Compiler))
+        {
+            Skip = $"{Compiler} is not installed (apt-get install gcc-mingw-w64-x86-64-win32); the Windows ABI check compiles against its headers.";
+        }
+    }
+}
+
+/// <summary>A fact that needs Linux, a working strace and the built probe; otherwise skipped with the reason.</summary>
+public sealed class StraceFactAttribute : FactAttribute
+{
+    public StraceFactAttribute()
+    {
+        if (StraceRunner.UnavailableReason is string reason)
+        {
+            Skip = reason;
+        }
+    }
+}
+
+/// <summary>
+/// A fact that packs the library and builds a consumer with the <c>dotnet</c> CLI. It runs once, in
+/// the net10.0 test project (the package holds every target framework, so a second run against the
+/// netstandard2.0 project reference would test the same package), and only where <c>dotnet</c> is on PATH.
+/// </summary>
+public sealed class PackagingFactAttribute : FactAttribute
+{
+    public PackagingFactAttribute()
+    {
+#if LIBRARY_NETSTANDARD
+        Skip = "Packaging runs once, in ZeroCopy.Net.Tests: the package is the same whichever library build the tests reference.";
+#else
+        if (DotnetCli.FindOnPath() is null)
+        {
+            Skip = "The dotnet CLI is not on PATH, so the package cannot be packed and consumed here.";
+        }
+        else if (RepositoryLayout.FindRoot() is null)
+        {
+            Skip = "The repository (ZeroCopy.Net.sln) is not above the test binaries, so there is nothing to pack.";
+        }
+#endif
+    }
 }

@@ -12,22 +12,6 @@ using ZeroCopy.Net.Tests.Infrastructure;
 
 namespace ZeroCopy.Net.Tests.Native;
 
-/// <summary>A fact that needs Linux and gcc; otherwise skipped with the reason.</summary>
-public sealed class GccFactAttribute : FactAttribute
-{
-    public GccFactAttribute()
-    {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
-        {
-            Skip = "The ABI check compiles against the Linux headers.";
-        }
-        else if (!Tools.OnPath("gcc"))
-        {
-            Skip = "gcc is not installed (apt-get install gcc); the ABI check needs it to compile tests/native/check_abi*.c.";
-        }
-    }
-}
-
 /// <summary>
 /// Every interop constant and struct layout is checked against the real C headers: each
 /// tests/native/check_abi*.c is compiled with gcc, run, and every <c>name=value</c> line it prints

@@ -13,20 +13,6 @@ using ZeroCopy.Net.Tests.Infrastructure;
 
 namespace ZeroCopy.Net.Tests.Native;
 
-/// <summary>A fact that needs the mingw-w64 cross compiler (Debian: gcc-mingw-w64-x86-64-win32); otherwise skipped with the reason.</summary>
-public sealed class MingwFactAttribute : FactAttribute
-{
-    public const string Compiler = "x86_64-w64-mingw32-gcc";
-
-    public MingwFactAttribute()
-    {
-        if (!Tools.OnPath(Compiler))
-        {
-            Skip = $"{Compiler} is not installed (apt-get install gcc-mingw-w64-x86-64-win32); the Windows ABI check compiles against its headers.";
-        }
-    }
-}
-
 /// <summary>
 /// The Windows interop checked against real Windows headers (mingw-w64's winsock2.h, mswsock.h,
 /// minwinbase.h, winerror.h) on this Linux machine: a C file of <c>_Static_assert</c>s is generated
@@ -35,6 +21,7 @@ public sealed class MingwFactAttribute : FactAttribute
 /// <c>-fsyntax-only</c>. Nothing is run, so no Windows machine is needed; a wrong C# value fails
 /// the compile with the name of the value.
 /// </summary>
+[Trait("Category", "Slow")]
 public class WindowsHeaderAbiTests
 {
     // Values the library defines that are not macros of any header (documented limits).

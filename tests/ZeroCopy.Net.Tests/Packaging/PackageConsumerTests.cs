@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using System.Xml.Linq;
 using Xunit;
+using ZeroCopy.Net.Tests.Infrastructure;
 
 namespace ZeroCopy.Net.Tests.Packaging;
 
@@ -13,6 +14,7 @@ namespace ZeroCopy.Net.Tests.Packaging;
 /// The package as a user gets it: <c>dotnet pack</c> output inspected, then restored by id and
 /// version into a separate app (tests/PackageConsumer) that sends a file over real loopback TCP.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class PackageConsumerTests : IClassFixture<PackedLibrary>
 {
     private static readonly TimeSpan s_buildTimeout = TimeSpan.FromMinutes(5);

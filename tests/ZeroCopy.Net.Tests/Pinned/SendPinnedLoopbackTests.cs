@@ -78,6 +78,7 @@ public class SendPinnedLoopbackTests
     /// re-rented and overwritten with new bytes the moment it comes back, so a buffer released before
     /// the kernel was done would show up as a wrong byte at the receiver.
     /// </summary>
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task StressOverManySocketsCatchesAnyEarlyRelease()
     {

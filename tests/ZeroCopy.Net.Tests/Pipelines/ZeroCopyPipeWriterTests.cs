@@ -85,6 +85,7 @@ public sealed class ZeroCopyPipeWriterTests
         await WaitForPoolAsync(pool);
     }
 
+    [Trait("Category", "Slow")]
     [Theory]
     [MemberData(nameof(SendPaths.Both), MemberType = typeof(SendPaths))]
     public async Task CancelPendingFlushDuringABlockedSendReturnsCanceledAndTearsTheStream(bool forcePortable)

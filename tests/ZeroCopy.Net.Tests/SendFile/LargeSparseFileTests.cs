@@ -13,6 +13,7 @@ namespace ZeroCopy.Net.Tests.SendFile;
 /// so it costs no disk; pattern bytes sit at the start, around both the 0x7ffff000 chunk limit and
 /// the 2 GiB mark, and at the end, so a wrong offset anywhere changes the hash.
 /// </summary>
+[Trait("Category", "Slow")]
 public class LargeSparseFileTests
 {
     private const long TwoGiB = 1L << 31;

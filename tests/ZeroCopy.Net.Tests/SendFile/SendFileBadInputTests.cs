@@ -108,6 +108,7 @@ public abstract class SendFileBadInputTests<TOverload>
         Assert.Equal(0, pair.Server.Available);
     }
 
+    [Trait("Category", "Slow")]
     [Theory]
     [MemberData(nameof(SendPaths.Both), MemberType = typeof(SendPaths))]
     public async Task SecondConcurrentSendThrowsAndTheFirstCompletesIntact(bool forcePortable)

@@ -25,6 +25,7 @@ public abstract class SendFileTests<TOverload>
         await SendAndVerifyAsync(size, forcePortable);
     }
 
+    [Trait("Category", "Slow")]
     [Theory]
     [MemberData(nameof(SendPaths.Both), MemberType = typeof(SendPaths))]
     public async Task Sends64MiB(bool forcePortable)

@@ -43,6 +43,7 @@ public class SocketClosedDuringSendTests
         Assert.Equal(0, zc.Statistics.KernelSendFileBytes + zc.Statistics.PortableCopiedBytes);
     }
 
+    [Trait("Category", "Slow")]
     [LinuxKernelFact]
     public async Task AWrapperWhoseSocketWasClosedFirstDoesNotUnregisterTheDescriptorsNextOwner()
     {
