@@ -48,7 +48,7 @@ public sealed class PinnedBufferPool : IDisposable
     private static readonly Lazy<PinnedBufferPool> s_shared = new(() => new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = 256L * 1024 * 1024 }));
 
     private readonly ConcurrentQueue<PinnedSegment>[] _free;
-    private readonly List<nint> _slabs = new();
+    private readonly List<PinnedSlab> _slabs = new();
     private readonly object _growLock = new();
     private readonly List<TaskCompletionSource<bool>> _waiters = new();
     private readonly long _maxBytes;
@@ -56,6 +56,7 @@ public sealed class PinnedBufferPool : IDisposable
     private long _rented;
     private long _inFlight;
     private long _created;
+    private long _recuts;
     private readonly long[] _classCreated = new long[s_classSizes.Length];
     private long _quarantined;
     private long _quarantinedBytes;
@@ -113,6 +114,9 @@ public sealed class PinnedBufferPool : IDisposable
 
     /// <summary>Buffers the pool has created so far (every one is rented, in flight, free or quarantined).</summary>
     internal long CreatedBuffers => Volatile.Read(ref _created);
+
+    /// <summary>How many times an all-free slab was cut again for another size class (tests, diagnostics).</summary>
+    internal long Recuts => Volatile.Read(ref _recuts);
 
     /// <summary>The size a request for <paramref name="minimumLength"/> bytes gets: the next power of two from 4 KiB to 256 KiB.</summary>
     /// <param name="minimumLength">The bytes needed, 0 to <see cref="MaxBufferSize"/>.</param>
@@ -264,23 +268,28 @@ public sealed class PinnedBufferPool : IDisposable
         // a free buffer: memory goes to size classes as demand first appears, and a request must
         // not wait forever for a class that has no buffer at all while bigger ones sit idle.
         PinnedSegment? segment;
-        while (!_free[sizeClass].TryDequeue(out segment))
+        while (!TryDequeueLive(sizeClass, out segment))
         {
             if (!TryGrow(sizeClass, out osRefused))
             {
                 segment = null;
                 for (int larger = sizeClass + 1; larger < _free.Length && segment is null; larger++)
                 {
-                    _ = _free[larger].TryDequeue(out segment);
+                    _ = TryDequeueLive(larger, out segment);
                 }
 
-                if (segment is null)
+                if (segment is not null)
+                {
+                    break;
+                }
+
+                // At the limit and nothing free that fits: a slab all of whose segments are free
+                // (another class's demand has passed) is cut again for this class.
+                if (osRefused || !TryRecut(sizeClass))
                 {
                     buffer = default;
                     return false;
                 }
-
-                break;
             }
         }
 
@@ -290,8 +299,79 @@ public sealed class PinnedBufferPool : IDisposable
     }
 
     /// <summary>Whether any buffer that could satisfy <paramref name="sizeClass"/> exists (so waiting for one to come back can end).</summary>
+    /// <summary>Dequeues a free segment of the class that is of its slab's current cutting, dropping stale ones.</summary>
+    private bool TryDequeueLive(int sizeClass, out PinnedSegment segment)
+    {
+        while (_free[sizeClass].TryDequeue(out PinnedSegment? candidate))
+        {
+            if (candidate.Slab.TryClaim(candidate.Cutting))
+            {
+                segment = candidate;
+                return true;
+            }
+        }
+
+        segment = null!;
+        return false;
+    }
+
+    /// <summary>Under the limit's pressure: re-cuts one all-free slab of another class for <paramref name="sizeClass"/>.</summary>
+    private bool TryRecut(int sizeClass)
+    {
+        lock (_growLock)
+        {
+            if (!_free[sizeClass].IsEmpty || _disposed)
+            {
+                return !_disposed;
+            }
+
+            int size = s_classSizes[sizeClass];
+            foreach (PinnedSlab slab in _slabs)
+            {
+                if (slab.SizeClass == sizeClass || !slab.IsAllFree)
+                {
+                    continue;
+                }
+
+                int oldClass = slab.SizeClass;
+                int oldSegments = slab.Segments;
+                int cutting = slab.TryRecut(sizeClass, SlabBytes / size);
+                if (cutting == 0)
+                {
+                    continue;
+                }
+
+                // The old cutting's segments stay in their queue and are dropped when dequeued.
+                Interlocked.Add(ref _created, -oldSegments);
+                Interlocked.Add(ref _classCreated[oldClass], -oldSegments);
+                Interlocked.Increment(ref _recuts);
+                Publish(slab, cutting, sizeClass);
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    private unsafe void Publish(PinnedSlab slab, int cutting, int sizeClass)
+    {
+        int size = s_classSizes[sizeClass];
+        for (int offset = 0; offset < SlabBytes; offset += size)
+        {
+            Interlocked.Increment(ref _created);
+            Interlocked.Increment(ref _classCreated[sizeClass]);
+            _free[sizeClass].Enqueue(new PinnedSegment(this, slab, cutting, slab.Address + offset, size, sizeClass));
+        }
+    }
+
     private bool CanEverSatisfy(int sizeClass)
     {
+        if (Volatile.Read(ref _mappedBytes) > 0)
+        {
+            // Any slab may become all free and be re-cut for this class.
+            return true;
+        }
+
         for (int c = sizeClass; c < _classCreated.Length; c++)
         {
             if (Volatile.Read(ref _classCreated[c]) > 0)
@@ -325,16 +405,11 @@ public sealed class PinnedBufferPool : IDisposable
                 return false;
             }
 
-            _slabs.Add((nint)slab);
+            var pinnedSlab = new PinnedSlab(slab);
+            pinnedSlab.Cut(sizeClass, SlabBytes / s_classSizes[sizeClass]);
+            _slabs.Add(pinnedSlab);
             Interlocked.Add(ref _mappedBytes, SlabBytes);
-            int size = s_classSizes[sizeClass];
-            for (int offset = 0; offset < SlabBytes; offset += size)
-            {
-                Interlocked.Increment(ref _created);
-                Interlocked.Increment(ref _classCreated[sizeClass]);
-                _free[sizeClass].Enqueue(new PinnedSegment(this, slab + offset, size, sizeClass));
-            }
-
+            Publish(pinnedSlab, pinnedSlab.Cutting, sizeClass);
             return true;
         }
     }
@@ -347,6 +422,8 @@ public sealed class PinnedBufferPool : IDisposable
             return;
         }
 
+        // Counted free before it is visible in the queue, so a renter that dequeues it can claim it.
+        segment.Slab.Release();
         _free[segment.SizeClass].Enqueue(segment);
         if (Volatile.Read(ref _waiterCount) > 0)
         {
@@ -415,9 +492,9 @@ public sealed class PinnedBufferPool : IDisposable
         {
             // munmap of a whole slab also covers the holes left by quarantined segments (unmapping
             // an unmapped range is not an error); off Linux nothing was quarantined.
-            foreach (nint slab in _slabs)
+            foreach (PinnedSlab slab in _slabs)
             {
-                PinnedMemory.Free((byte*)slab, SlabBytes);
+                PinnedMemory.Free(slab.Address, SlabBytes);
             }
 
             _slabs.Clear();

@@ -32,13 +32,21 @@ internal sealed unsafe class PinnedSegment : MemoryManager<byte>
     private long _ownership;
     private UnmanagedMemoryView? _sendView;
 
-    public PinnedSegment(PinnedBufferPool pool, byte* address, int length, int sizeClass)
+    public PinnedSegment(PinnedBufferPool pool, PinnedSlab slab, int cutting, byte* address, int length, int sizeClass)
     {
         Pool = pool;
+        Slab = slab;
+        Cutting = cutting;
         Address = address;
         Length = length;
         SizeClass = sizeClass;
     }
+
+    /// <summary>The slab this segment was cut from.</summary>
+    public PinnedSlab Slab { get; }
+
+    /// <summary>The slab's cutting that made this segment; a segment of an older cutting is stale.</summary>
+    public int Cutting { get; }
 
     public PinnedBufferPool Pool { get; }
 

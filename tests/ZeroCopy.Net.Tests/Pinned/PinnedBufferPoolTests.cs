@@ -118,16 +118,129 @@ public class PinnedBufferPoolTests
         var rest = Enumerable.Range(0, (PinnedBufferPool.SlabBytes / 65536) - 2).Select(_ => pool.Rent(1)).ToArray();
         Assert.Throws<InsufficientMemoryException>(() => pool.Rent(1));
 
-        // No 256 KiB buffer exists, and none ever will: RentAsync says so instead of waiting forever.
-        await Assert.ThrowsAsync<InsufficientMemoryException>(async () => await pool.RentAsync(PinnedBufferPool.MaxBufferSize));
+        // No 256 KiB buffer exists yet, but the slab is cut again for 256 KiB once every 64 KiB
+        // buffer of it is back (issue 12: free slabs serve any size class): RentAsync waits for that.
+        Task<PinnedBuffer> waiting = pool.RentAsync(PinnedBufferPool.MaxBufferSize).AsTask();
         big.Dispose();
         small.Dispose();
-        foreach (PinnedBuffer b in rest)
+        for (int i = 1; i < rest.Length; i++)
+        {
+            rest[i].Dispose();
+        }
+
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted, "one 64 KiB buffer of the slab is still rented: it cannot be cut again");
+        rest[0].Dispose();
+        PinnedBuffer large = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(PinnedBufferPool.MaxBufferSize, large.Capacity);
+        Assert.Equal(1, pool.Recuts);
+        large.Dispose();
+        Assert.Equal(PinnedBufferPool.SlabBytes / PinnedBufferPool.MaxBufferSize, pool.FreeBuffers);
+    }
+
+    [Fact]
+    public void FreeSlabsServeAnySizeClassAfterAMixedWorkload()
+    {
+        // 4 slabs, one taken by each of four size classes; then every buffer comes back.
+        using var pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = 4L * PinnedBufferPool.SlabBytes });
+        var mixed = new List<PinnedBuffer>();
+        foreach (int size in new[] { 4096, 8192, 16384, 32768 })
+        {
+            for (int i = 0; i < PinnedBufferPool.SlabBytes / size; i++)
+            {
+                mixed.Add(pool.Rent(size));
+            }
+        }
+
+        Assert.Equal(4L * PinnedBufferPool.SlabBytes, pool.MappedBytes);
+        foreach (PinnedBuffer b in mixed)
         {
             b.Dispose();
         }
 
-        Assert.Equal(PinnedBufferPool.SlabBytes / 65536, pool.FreeBuffers);
+        // Every 64 KiB buffer the memory can hold: 128 from 8 MiB (was 56 before slabs could be re-cut).
+        const int Expected = 4 * PinnedBufferPool.SlabBytes / 65536;
+        var large = new List<PinnedBuffer>();
+        for (int i = 0; i < Expected; i++)
+        {
+            large.Add(pool.Rent(65536));
+        }
+
+        Assert.Throws<InsufficientMemoryException>(() => pool.Rent(65536));
+        Assert.Equal(4, pool.Recuts);
+
+        // No two live buffers share a byte: each holds its own index everywhere.
+        for (int i = 0; i < large.Count; i++)
+        {
+            large[i].Span.Fill((byte)i);
+        }
+
+        for (int i = 0; i < large.Count; i++)
+        {
+            Span<byte> span = large[i].Span;
+            Assert.True(span.IndexOfAnyExcept((byte)i) < 0, $"buffer {i} was overwritten by another live buffer");
+        }
+
+        foreach (PinnedBuffer b in large)
+        {
+            b.Dispose();
+        }
+
+        Assert.Equal(Expected, pool.FreeBuffers);
+    }
+
+    [Fact]
+    public async Task ConcurrentMixedRentersNeverShareABufferWhileSlabsAreReCut()
+    {
+        using var pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = 2L * PinnedBufferPool.SlabBytes });
+        int[] sizes = { 4096, 65536, 262144, 16384 };
+        async Task Worker(int id)
+        {
+            var random = new Random(id);
+            var held = new List<(PinnedBuffer Buffer, byte Mark)>();
+            for (int i = 0; i < 20_000; i++)
+            {
+                if (held.Count < 8 && random.Next(3) != 0)
+                {
+                    // Each worker mostly keeps to one size, then moves on: demand shifts between classes.
+                    int size = sizes[((i / 2_000) + id) % sizes.Length];
+                    try
+                    {
+                        PinnedBuffer b = pool.Rent(size);
+                        byte mark = (byte)random.Next(1, 256);
+                        b.Span.Fill(mark);
+                        held.Add((b, mark));
+                    }
+                    catch (InsufficientMemoryException)
+                    {
+                    }
+                }
+                else if (held.Count > 0)
+                {
+                    int pick = random.Next(held.Count);
+                    (PinnedBuffer b, byte mark) = held[pick];
+                    held.RemoveAt(pick);
+                    Assert.True(b.Span.IndexOfAnyExcept(mark) < 0, "a live buffer was written by someone else");
+                    b.Dispose();
+                }
+
+                if (i % 512 == 0)
+                {
+                    await Task.Yield();
+                }
+            }
+
+            foreach ((PinnedBuffer b, byte mark) in held)
+            {
+                Assert.True(b.Span.IndexOfAnyExcept(mark) < 0, "a live buffer was written by someone else");
+                b.Dispose();
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(id => Task.Run(() => Worker(id)))).WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(pool.Recuts > 0, "the workload should have re-cut slabs");
+        Assert.Equal(0, pool.RentedBuffers);
+        Assert.Equal(pool.CreatedBuffers, pool.FreeBuffers);
     }
 
     [Fact]
