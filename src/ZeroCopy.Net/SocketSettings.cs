@@ -20,6 +20,7 @@ internal sealed class SocketSettings
         OwnsSocket = options.OwnsSocket;
         DisposeTimeout = options.DisposeTimeout;
         PinnedZeroCopyThreshold = options.PinnedZeroCopyThreshold;
+        MeasureCrossover = !options.PinnedZeroCopyThresholdIsFixed;
         MaxPinnedBytesInFlight = options.MaxPinnedBytesInFlight;
         BufferPool = options.BufferPool ?? PinnedBufferPool.Shared;
         CopiedCompletionsBeforeFallback = options.CopiedCompletionsBeforeFallback;
@@ -40,6 +41,9 @@ internal sealed class SocketSettings
 
     /// <inheritdoc cref="ZeroCopySocketOptions.PinnedZeroCopyThreshold"/>
     public int PinnedZeroCopyThreshold { get; }
+
+    /// <summary>Whether the copy/MSG_ZEROCOPY crossover is measured (the threshold was not set).</summary>
+    public bool MeasureCrossover { get; }
 
     /// <inheritdoc cref="ZeroCopySocketOptions.MaxPinnedBytesInFlight"/>
     public long MaxPinnedBytesInFlight { get; }

@@ -75,6 +75,10 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
             Statistics.SetPortableFallback(forced: _settings.ForcePortable);
         }
 
+        Statistics.SetCrossover(
+            _settings.MeasureCrossover ? Platform.Linux.CrossoverPolicy.Process : null,
+            _settings.PinnedZeroCopyThreshold,
+            portable: _platform is not Platform.Linux.LinuxSendPlatform);
         _sender = _platform.CreateSender(socket, _settings, Statistics);
     }
 

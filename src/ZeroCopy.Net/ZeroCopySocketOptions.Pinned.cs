@@ -4,19 +4,33 @@ namespace ZeroCopy.Net;
 
 public sealed partial class ZeroCopySocketOptions
 {
+    private int _pinnedZeroCopyThreshold = DefaultPinnedZeroCopyThreshold;
+
     /// <summary>The default of <see cref="PinnedZeroCopyThreshold"/>: 32 KiB (see docs/benchmarks.md, "SendPinnedAsync (issue 3)").</summary>
     public const int DefaultPinnedZeroCopyThreshold = 32 * 1024;
 
     /// <summary>
-    /// SendPinnedAsync calls smaller than this many bytes are sent as plain copies (their buffers
-    /// go back to the pool as soon as the call returns); larger ones use MSG_ZEROCOPY. Pinning pages
-    /// and reading a completion cost more than copying a small send. Measured on this project's rig
-    /// (UDP, a 512 MiB cold working set, packets dropped at the device): MSG_ZEROCOPY through this
-    /// library was 0.77-0.95x the BCL's copying send at 16 KiB, 0.94-1.14x at 32 KiB and 1.40-1.58x
-    /// at 64 KiB; raw C crosses over at the same place. Default
-    /// <see cref="DefaultPinnedZeroCopyThreshold"/>; 0 sends everything with MSG_ZEROCOPY.
+    /// A fixed crossover: SendPinnedAsync calls smaller than this many bytes are sent as plain copies
+    /// (their buffers go back to the pool as soon as the call returns); larger ones use MSG_ZEROCOPY.
+    /// Left unset (the default), the library measures the crossover on this machine instead: it times
+    /// a sample of its own sends in both modes and sends each size the cheaper way (docs/design.md,
+    /// "The crossover"), starting from <see cref="DefaultPinnedZeroCopyThreshold"/> until it has
+    /// measured enough. Setting this property (0 sends everything with MSG_ZEROCOPY) turns the
+    /// measurement off for the socket. The gain of zero-copy is a property of the CPU: on one Intel
+    /// Xeon VM it won from 8 KiB, on an AMD EPYC VM only from 32 KiB.
     /// </summary>
-    public int PinnedZeroCopyThreshold { get; set; } = DefaultPinnedZeroCopyThreshold;
+    public int PinnedZeroCopyThreshold
+    {
+        get => _pinnedZeroCopyThreshold;
+        set
+        {
+            _pinnedZeroCopyThreshold = value;
+            PinnedZeroCopyThresholdIsFixed = true;
+        }
+    }
+
+    /// <summary>Whether <see cref="PinnedZeroCopyThreshold"/> was set (a fixed crossover) rather than left to the measurement.</summary>
+    internal bool PinnedZeroCopyThresholdIsFixed { get; private set; }
 
     /// <summary>
     /// The most bytes one socket may have sent with MSG_ZEROCOPY and not yet released by the kernel.

@@ -177,6 +177,38 @@ public sealed partial class ZeroCopyStatistics
         }
     }
 
+    private Platform.Linux.CrossoverPolicy? _crossover;
+    private int _fixedCrossover = -1;
+    private string _crossoverSource = "portable";
+
+    /// <summary>
+    /// The send size from which this socket's pinned sends use MSG_ZEROCOPY now: the fixed
+    /// <see cref="ZeroCopySocketOptions.PinnedZeroCopyThreshold"/>, or the crossover the process has
+    /// measured (rounded down to a power of two). -1 when no size does (every pinned send copies: the
+    /// portable path, or a machine where zero-copy measured slower at every size).
+    /// </summary>
+    public long PinnedZeroCopyCrossover => _crossover is { } policy ? policy.CrossoverBytes : _fixedCrossover;
+
+    /// <summary>
+    /// Where <see cref="PinnedZeroCopyCrossover"/> comes from: "fixed" (the option was set),
+    /// "measured" (the process has timed enough sends of every size in both modes), "measuring" (the
+    /// default threshold rules the sizes not measured yet), or "portable" (no kernel path: all copies).
+    /// </summary>
+    public string PinnedZeroCopyCrossoverSource => _crossover is { } policy ? (policy.IsMeasured ? "measured" : "measuring") : _crossoverSource;
+
+    /// <summary>Called once when the socket is wrapped: which crossover its pinned sends follow.</summary>
+    internal void SetCrossover(Platform.Linux.CrossoverPolicy? measured, int fixedThreshold, bool portable)
+    {
+        if (portable)
+        {
+            return;
+        }
+
+        _crossover = measured;
+        _fixedCrossover = fixedThreshold;
+        _crossoverSource = "fixed";
+    }
+
     internal void AddZeroCopyAbandoned(long bytes)
     {
         Interlocked.Increment(ref _zeroCopyAbandonedSends);

@@ -48,6 +48,8 @@ public sealed partial class ZeroCopyStatistics
             PinnedBackpressureWaits = PinnedBackpressureWaits,
             PinnedBytesInFlight = PinnedBytesInFlight,
             UsesPortableFallback = UsesPortableFallback,
+            PinnedZeroCopyCrossover = PinnedZeroCopyCrossover,
+            PinnedZeroCopyCrossoverSource = PinnedZeroCopyCrossoverSource,
             ZeroCopyOptInRefused = ZeroCopyOptInRefused,
             ZeroCopyDisabledByCopiedCompletions = ZeroCopyDisabledByCopiedCompletions,
         };
@@ -146,6 +148,12 @@ public readonly record struct ZeroCopyStatisticsSnapshot
     /// <inheritdoc cref="ZeroCopyStatistics.PinnedBytesInFlight"/>
     public long PinnedBytesInFlight { get; init; }
 
+    /// <inheritdoc cref="ZeroCopyStatistics.PinnedZeroCopyCrossover"/>
+    public long PinnedZeroCopyCrossover { get; init; }
+
+    /// <inheritdoc cref="ZeroCopyStatistics.PinnedZeroCopyCrossoverSource"/>
+    public string PinnedZeroCopyCrossoverSource { get; init; }
+
     /// <inheritdoc cref="ZeroCopyStatistics.UsesPortableFallback"/>
     public bool UsesPortableFallback { get; init; }
 
@@ -168,6 +176,7 @@ public readonly record struct ZeroCopyStatisticsSnapshot
         Line(text, $"SendWithHeadersAsync: {SendWithHeadersCalls:N0} calls; {VectoredSendBytes:N0} bytes from memory (headers, trailers, memory and small file bodies) in {VectoredSendSyscalls:N0} sendmsg/send calls, of which small file bodies read into memory {SmallFileCopiedBytes:N0} and pieces gathered into one buffer {HeaderGatherCopiedBytes:N0}; {CorkedSends:N0} corked sends");
         Line(text, $"SendPinnedAsync: {PinnedSendCalls:N0} calls; {PinnedZeroCopyBytes:N0} bytes by sendmsg(MSG_ZEROCOPY) in {PinnedZeroCopySyscalls:N0} calls; {PinnedCopiedBytes:N0} bytes sent as plain copies (below the threshold {PinnedCopiedBelowThresholdBytes:N0}, after the socket switched to copies {PinnedCopiedAfterAdaptationBytes:N0}, after ENOBUFS {PinnedCopiedNoBufsBytes:N0} in {ZeroCopyNoBufsFallbacks:N0} fallbacks); {PinnedBackpressureWaits:N0} waits for bytes in flight");
         Line(text, $"MSG_ZEROCOPY completions: {ZeroCopyCompletedSends:N0} sends completed in {ZeroCopyNotifications:N0} notifications; the kernel copied {ZeroCopyCopiedCompletions:N0} of them ({ZeroCopyCopiedBytes:N0} bytes) and sent {ZeroCopyUncopiedBytes:N0} bytes without a copy; {ZeroCopyAbandonedSends:N0} abandoned at disposal; {PinnedBytesInFlight:N0} bytes still in flight; error queue: {ErrorQueueOtherEntries:N0} other entries, {ErrorQueueTruncated:N0} truncated");
+        Line(text, $"Crossover: pinned sends of {PinnedZeroCopyCrossover:N0} bytes and more use MSG_ZEROCOPY ({PinnedZeroCopyCrossoverSource}; -1: none)");
         Line(text, $"Flags: portable fallback {YesNo(UsesPortableFallback)}; MSG_ZEROCOPY opt-in refused {YesNo(ZeroCopyOptInRefused)}; switched to copies after copied completions {YesNo(ZeroCopyDisabledByCopiedCompletions)}");
         return text.ToString(0, text.Length - 1);
     }

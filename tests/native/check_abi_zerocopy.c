@@ -1,13 +1,14 @@
 /*
  * ABI facts the MSG_ZEROCOPY path and the pinned buffer pool add on top of check_abi.c:
  * mmap flags (Interop.Mman.cs), EPOLLONESHOT (Interop.Epoll.cs), and the error-queue control
- * sizes the parser relies on. Format and checking: see abi_check.h.
+ * sizes the parser relies on, and the thread CPU clock (Interop.Time.cs). Format and checking: see abi_check.h.
  */
 #include "abi_check.h"
 
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <linux/errqueue.h>
 
 int main(void)
@@ -25,5 +26,10 @@ int main(void)
     ABI_FIELD(sock_extended_err, struct sock_extended_err, ee_code);
     ABI_FIELD(sock_extended_err, struct sock_extended_err, ee_info);
     ABI_FIELD(sock_extended_err, struct sock_extended_err, ee_data);
+    /* Interop.Time.cs: the crossover policy's per-thread CPU clock. */
+    ABI_CONST(CLOCK_THREAD_CPUTIME_ID);
+    ABI_SIZEOF(timespec, struct timespec);
+    ABI_FIELD(timespec, struct timespec, tv_sec);
+    ABI_FIELD(timespec, struct timespec, tv_nsec);
     return 0;
 }

@@ -44,6 +44,13 @@ internal static class ZeroCopyMetrics
             static () => Volatile.Read(ref s_bytesInFlight),
             unit: "By",
             description: "Bytes sent with MSG_ZEROCOPY whose completion has not arrived yet, in this process.");
+        s_meter.CreateObservableGauge(
+            "zerocopy.pinned.crossover",
+            static () => new Measurement<long>(
+                Platform.Linux.CrossoverPolicy.Process.CrossoverBytes,
+                new KeyValuePair<string, object?>("source", Platform.Linux.CrossoverPolicy.Process.IsMeasured ? "measured" : "measuring")),
+            unit: "By",
+            description: "The pinned send size from which sockets that measure their crossover use MSG_ZEROCOPY (-1: none), and whether every size is measured yet.");
     }
 
     /// <summary>Tag values of zerocopy.bytes / zerocopy.sends "path".</summary>

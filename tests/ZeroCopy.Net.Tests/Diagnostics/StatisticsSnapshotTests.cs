@@ -48,7 +48,8 @@ public class StatisticsSnapshotTests
         Assert.Equal(snapshot, zc.Statistics.Snapshot());
 
         string text = snapshot.ToString();
-        Assert.Equal(5, text.Split('\n').Length);
+        Assert.Equal(6, text.Split('\n').Length);
+        Assert.Contains(FormattableString.Invariant($"\nCrossover: pinned sends of {snapshot.PinnedZeroCopyCrossover:N0} bytes and more use MSG_ZEROCOPY ({snapshot.PinnedZeroCopyCrossoverSource};"), text, StringComparison.Ordinal);
         Assert.StartsWith("SendFileAsync: 1 calls; ", text, StringComparison.Ordinal);
         Assert.Contains(FormattableString.Invariant($"{snapshot.KernelSendFileBytes:N0} bytes by sendfile(2) in {snapshot.KernelSendFileSyscalls:N0} calls"), text, StringComparison.Ordinal);
         Assert.Contains(FormattableString.Invariant($"{snapshot.PortableCopiedBytes:N0} bytes copied by the portable path"), text, StringComparison.Ordinal);

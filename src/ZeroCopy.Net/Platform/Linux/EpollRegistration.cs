@@ -167,7 +167,7 @@ internal sealed class EpollRegistration : IReadinessTarget, IDisposable
 
             if ((events & (EPOLLERR | EPOLLHUP)) != 0)
             {
-                completions.Drain();
+                _ = completions.Drain();
             }
 
             RearmOrDefer(completions);
@@ -263,7 +263,7 @@ internal sealed class EpollRegistration : IReadinessTarget, IDisposable
             return;
         }
 
-        completions.Drain();
+        _ = completions.Drain();
         RearmOrDefer(completions);
     }
 }

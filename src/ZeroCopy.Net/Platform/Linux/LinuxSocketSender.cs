@@ -215,7 +215,7 @@ internal sealed class LinuxSocketSender : SocketSender
         }
 
         long length = body.TotalLength;
-        if (length == 0 || length < channel.Threshold || !channel.Enabled)
+        if (!channel.Enabled || !channel.WouldUseZeroCopy(length))
         {
             // The kernel copies a body this small (or on this socket) anyway: it rides in the
             // headers' sendmsg, one syscall for the response, and is back in the pool at the end.

@@ -61,6 +61,16 @@ internal sealed class ZeroCopyChannel
     private int _sendsSinceDrain;
     private int _copiedStreak;
 
+    // The measured crossover (null: a fixed threshold). Sampling state is the sender's alone.
+    private readonly CrossoverPolicy? _policy;
+    private int _sendsUntilSample = CrossoverPolicy.SampleEvery;
+    private bool _exploreNext;
+    private int _drainsUntilSample;
+
+    // Set (once) by whoever drains: this socket has seen a completion that really was zero-copy, so
+    // its zero-copy samples tell the truth about zero-copy (a loopback socket's would not).
+    private volatile bool _sawUncopied;
+
     // Read by the sending thread, written by whoever drains (COPIED adaptation).
     private volatile bool _enabled = true;
 
@@ -73,13 +83,52 @@ internal sealed class ZeroCopyChannel
         _statistics = owner.Statistics;
         _tracker = new ZeroCopyCompletionTracker<ZeroCopyCall>(OnCallReleased);
         Threshold = settings.PinnedZeroCopyThreshold;
+        _policy = settings.MeasureCrossover ? CrossoverPolicy.Process : null;
         _maxBytesInFlight = settings.MaxPinnedBytesInFlight;
         _copiedLimit = settings.CopiedCompletionsBeforeFallback;
         _disposeTimeout = settings.DisposeTimeout;
     }
 
-    /// <summary>Sends of at least this many bytes use MSG_ZEROCOPY.</summary>
+    /// <summary>The fixed crossover (used when the socket does not measure it).</summary>
     public int Threshold { get; }
+
+    /// <summary>
+    /// Whether a send of <paramref name="bytes"/> goes zero-copy, by the fixed threshold or the
+    /// measured crossover; <paramref name="timed"/>: this send is one of the sampled ones (one in
+    /// <see cref="CrossoverPolicy.SampleEvery"/>; every other sample takes the other mode, to keep
+    /// both estimates current). Called once per send, by the sender only.
+    /// </summary>
+    public bool ChooseZeroCopy(long bytes, out bool timed)
+    {
+        timed = false;
+        if (_policy is null)
+        {
+            return bytes > 0 && bytes >= Threshold;
+        }
+
+        bool zeroCopy = _policy.UseZeroCopy(bytes);
+        if (--_sendsUntilSample > 0 || CrossoverPolicy.ClassOf(bytes) < 0)
+        {
+            return zeroCopy;
+        }
+
+        _sendsUntilSample = CrossoverPolicy.SampleEvery;
+        timed = true;
+        _exploreNext = !_exploreNext;
+        return _exploreNext ? !zeroCopy : zeroCopy;
+    }
+
+    /// <summary>The current choice for a send of <paramref name="bytes"/>, without sampling (a pinned body deciding whether to ride with its headers).</summary>
+    public bool WouldUseZeroCopy(long bytes) => _policy is null ? bytes > 0 && bytes >= Threshold : _policy.UseZeroCopy(bytes);
+
+    /// <summary>A timed send's result (the sending thread's CPU around its sendmsg).</summary>
+    public void RecordTimedSend(long bytes, bool zeroCopy, long cpuNanoseconds)
+    {
+        if (_policy is not null && (!zeroCopy || _sawUncopied))
+        {
+            _policy.Record(bytes, zeroCopy, cpuNanoseconds);
+        }
+    }
 
     /// <summary>Whether this socket still sends with MSG_ZEROCOPY (false after a refused opt-in or too many COPIED completions).</summary>
     public bool Enabled => _enabled;
@@ -175,7 +224,18 @@ internal sealed class ZeroCopyChannel
         if (++_sendsSinceDrain >= DrainEverySends)
         {
             _sendsSinceDrain = 0;
-            Drain();
+            if (_policy is not null && _sawUncopied && --_drainsUntilSample <= 0)
+            {
+                // One sender drain in eight is timed: what completions cost the sending thread per send.
+                _drainsUntilSample = 8;
+                long start = Interop.Linux.ThreadCpuNanoseconds();
+                int released = Drain();
+                _policy.RecordDrain(released, Interop.Linux.ThreadCpuNanoseconds() - start);
+            }
+            else
+            {
+                _ = Drain();
+            }
         }
     }
 
@@ -186,7 +246,7 @@ internal sealed class ZeroCopyChannel
         while (true)
         {
             int epoch = _completions.Epoch;
-            Drain();
+            _ = Drain();
             long inFlight = _statistics.PinnedBytesInFlight;
             if (inFlight == 0 || inFlight + needed <= _maxBytesInFlight)
             {
@@ -215,18 +275,19 @@ internal sealed class ZeroCopyChannel
     /// Reads the error queue until EAGAIN and applies every completion. Runs on the reactor thread,
     /// the idle timer and the sending thread.
     /// </summary>
-    public void Drain()
+    /// <returns>How many sends the drain released.</returns>
+    public int Drain()
     {
         // Once the application has closed the Socket, the descriptor number may belong to another
         // socket whose error queue is not ours to read.
         if (!_owner.TryAcquireSocket(out bool added))
         {
-            return;
+            return 0;
         }
 
         try
         {
-            DrainHeld();
+            return DrainHeld();
         }
         finally
         {
@@ -243,7 +304,7 @@ internal sealed class ZeroCopyChannel
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            Drain();
+            _ = Drain();
             int outstanding;
             lock (_lock)
             {
@@ -271,7 +332,7 @@ internal sealed class ZeroCopyChannel
         }
     }
 
-    private unsafe void DrainHeld()
+    private unsafe int DrainHeld()
     {
         byte* control = stackalloc byte[ErrorQueueControlBytes];
         int released = 0;
@@ -326,6 +387,8 @@ internal sealed class ZeroCopyChannel
         {
             _completions.Signal();
         }
+
+        return released;
     }
 
     /// <summary>The tracker's release callback (inside the tracker lock): accounting, COPIED adaptation, and the batch's hold.</summary>
@@ -337,6 +400,7 @@ internal sealed class ZeroCopyChannel
         if (!copied)
         {
             _copiedStreak = 0;
+            _sawUncopied = true;
         }
         else if (++_copiedStreak >= _copiedLimit && _copiedLimit > 0 && _enabled)
         {

@@ -27,6 +27,7 @@ internal struct PinnedSendOperation : ISendOperation
     private long _sent;
     private bool _zeroCopy;
     private bool _roomChecked;
+    private bool _timed;
     private PinnedCopyReason _reason;
 
     /// <param name="sender">The socket's sender.</param>
@@ -43,14 +44,15 @@ internal struct PinnedSendOperation : ISendOperation
         _sent = 0;
         _roomChecked = false;
         _zeroCopy = false;
+        _timed = false;
         _reason = PinnedCopyReason.BelowThreshold;
         if (!channel.Enabled)
         {
             _reason = PinnedCopyReason.ZeroCopyOff;
         }
-        else if (_total > 0 && _total >= channel.Threshold)
+        else
         {
-            _zeroCopy = true;
+            _zeroCopy = channel.ChooseZeroCopy(_total, out _timed);
         }
     }
 
@@ -79,11 +81,12 @@ internal struct PinnedSendOperation : ISendOperation
         }
 
         SyscallResult<Errno> result;
+        long cpu = 0;
         if (_zeroCopy)
         {
             long requested = _total - _sent;
             uint sequence = _channel.Record(_batch, requested, _sent);
-            result = sender.Writer.TrySend(_batch, _sent, MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL | _moreFlag);
+            result = SendTimed(sender, MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL | _moreFlag, ref cpu);
             if (result.Failed)
             {
                 _channel.Unrecord(_batch, requested);
@@ -101,10 +104,20 @@ internal struct PinnedSendOperation : ISendOperation
         }
         else
         {
-            result = sender.Writer.TrySend(_batch, _sent, MSG_DONTWAIT | MSG_NOSIGNAL | _moreFlag);
+            result = SendTimed(sender, MSG_DONTWAIT | MSG_NOSIGNAL | _moreFlag, ref cpu);
             if (!result.Failed)
             {
                 sender.Statistics.AddPinnedCopied(result.Value, _reason);
+            }
+        }
+
+        if (_timed)
+        {
+            // A sampled send: the sending thread's CPU for this one sendmsg feeds the crossover.
+            _timed = false;
+            if (!result.Failed)
+            {
+                _channel.RecordTimedSend(result.Value, _zeroCopy, cpu);
             }
         }
 
@@ -130,6 +143,20 @@ internal struct PinnedSendOperation : ISendOperation
             default:
                 throw result.ToException("sendmsg");
         }
+    }
+
+    /// <summary>The step's sendmsg; on a sampled send, with the thread's CPU clock read around it (and only it).</summary>
+    private readonly SyscallResult<Errno> SendTimed(LinuxSocketSender sender, int flags, ref long cpu)
+    {
+        if (!_timed)
+        {
+            return sender.Writer.TrySend(_batch, _sent, flags);
+        }
+
+        long start = ThreadCpuNanoseconds();
+        SyscallResult<Errno> result = sender.Writer.TrySend(_batch, _sent, flags);
+        cpu = ThreadCpuNanoseconds() - start;
+        return result;
     }
 
     public readonly void Complete(LinuxSocketSender sender, bool succeeded)
