@@ -129,7 +129,7 @@ internal abstract class SendMethod : IAsyncDisposable
         public BclPackets(Socket socket, string path, long length)
             : base(socket, path, length)
         {
-            _file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.None);
+            _file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous); // SendPacketsElement demands an async FileStream
             _elements = [new SendPacketsElement(_file, 0, checked((int)length))];
             _args.SendPacketsElements = _elements;
             _args.Completed += (_, e) => _pending!.TrySetResult(true);
