@@ -35,15 +35,16 @@ internal readonly struct FileWindow
     public string? Path { get; }
 
     /// <summary>
-    /// open(O_RDONLY | O_CLOEXEC) without an advisory lock, statx, and the window resolved; the
-    /// descriptor is closed again if the window is invalid.
+    /// open(O_RDONLY | O_CLOEXEC | O_NONBLOCK) without an advisory lock, refused unless a regular
+    /// file (<see cref="LinuxFile.OpenForRead"/>), and the window resolved; the descriptor is closed
+    /// again if the window is invalid.
     /// </summary>
     public static FileWindow Open(string path, long offset, long? count)
     {
-        int fd = LinuxFile.OpenForRead(path);
+        int fd = LinuxFile.OpenForRead(path, out long length);
         try
         {
-            return new FileWindow(fd, offset, FileRange.Resolve(LinuxFile.GetRegularFileLength(fd, path), offset, count), null, path);
+            return new FileWindow(fd, offset, FileRange.Resolve(length, offset, count), null, path);
         }
         catch
         {
@@ -64,6 +65,7 @@ internal readonly struct FileWindow
         {
             file.DangerousAddRef(ref added);
             int fd = (int)file.DangerousGetHandle();
+            LinuxFile.ThrowIfNotReadable(fd, nameof(file));
             long resolved = checkLength || count is null
                 ? FileRange.Resolve(LinuxFile.GetRegularFileLength(fd, null), offset, count)
                 : count.Value;

@@ -63,11 +63,11 @@ internal partial class PortableSocketSender : SocketSender
     public override async ValueTask<long> SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
     {
 #if NETSTANDARD2_0
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        using FileStream stream = PortableFile.OpenRead(path);
         long toSend = FileRange.Resolve(stream.Length, offset, count);
         return await CopyLoopAsync(stream, offset, toSend, cancellationToken).ConfigureAwait(false);
 #else
-        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        using SafeFileHandle handle = PortableFile.OpenHandle(path);
         return await SendFileAsync(handle, offset, count, cancellationToken).ConfigureAwait(false);
 #endif
     }
@@ -77,11 +77,11 @@ internal partial class PortableSocketSender : SocketSender
 #if NETSTANDARD2_0
         // A non-owning wrapper: disposing the stream must not close the caller's handle. Note that
         // reading through it moves the handle's shared file position (netstandard2.0 has no pread).
+        long toSend = FileRange.Resolve(PortableFile.GetLength(file), offset, count);
         using var stream = new FileStream(new SafeFileHandle(file.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
-        long toSend = FileRange.Resolve(stream.Length, offset, count);
         return await CopyLoopAsync(stream, offset, toSend, cancellationToken).ConfigureAwait(false);
 #else
-        long toSend = FileRange.Resolve(RandomAccess.GetLength(file), offset, count);
+        long toSend = FileRange.Resolve(PortableFile.GetLength(file), offset, count);
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkSize, Math.Max(toSend, 1)));
 
         // The caller's token and disposal both stop the send, even while the BCL waits for buffer space.
@@ -217,23 +217,23 @@ internal partial class PortableSocketSender : SocketSender
 #if NETSTANDARD2_0
         // A non-owning wrapper for a caller's handle: disposing the stream must not close it.
         using (FileStream stream = body.Kind == SendBodyKind.FilePath
-            ? new FileStream(body.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan)
+            ? PortableFile.OpenRead(body.Path)
             : new FileStream(new SafeFileHandle(body.Handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1))
         {
             // The window is checked before the first header byte leaves.
-            long toSend = FileRange.Resolve(stream.Length, body.Offset, body.Count);
+            long toSend = FileRange.Resolve(body.Kind == SendBodyKind.FilePath ? stream.Length : PortableFile.GetLength(body.Handle), body.Offset, body.Count);
             sent = await SendGatherAsync(new PieceSequence(headers), cancellationToken).ConfigureAwait(false);
             sent += await CopyLoopAsync(stream, body.Offset, toSend, cancellationToken).ConfigureAwait(false);
         }
 #else
         bool owns = body.Kind == SendBodyKind.FilePath;
         SafeFileHandle handle = owns
-            ? File.OpenHandle(body.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan)
+            ? PortableFile.OpenHandle(body.Path)
             : body.Handle;
         try
         {
             // The window is checked before the first header byte leaves.
-            long toSend = FileRange.Resolve(RandomAccess.GetLength(handle), body.Offset, body.Count);
+            long toSend = FileRange.Resolve(PortableFile.GetLength(handle), body.Offset, body.Count);
             sent = await SendGatherAsync(new PieceSequence(headers), cancellationToken).ConfigureAwait(false);
             sent += await SendFileAsync(handle, body.Offset, toSend, cancellationToken).ConfigureAwait(false);
         }
