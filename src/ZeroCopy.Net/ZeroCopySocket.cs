@@ -168,11 +168,13 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
         }
     }
 
-    private void ThrowIfNotStream()
+    private void ThrowIfNotStream(bool sendsFile = true)
     {
         if (Socket.SocketType != SocketType.Stream)
         {
-            throw new NotSupportedException($"Sending a file needs a stream (TCP) socket; this one is {Socket.SocketType}.");
+            throw new NotSupportedException(sendsFile
+                ? $"Sending a file needs a stream (TCP) socket; this one is {Socket.SocketType}."
+                : $"Headers, body and trailers are one byte stream and need a stream (TCP) socket; this one is {Socket.SocketType} (send a datagram with SendPinnedAsync).");
         }
     }
 
@@ -180,20 +182,8 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
     private static bool IsDisposed(Socket socket)
     {
 #if NETSTANDARD2_0
-        try
-        {
-            // netstandard2.0 has no SafeHandle to ask; Available checks for disposal first.
-            _ = socket.Available;
-            return false;
-        }
-        catch (ObjectDisposedException)
-        {
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
+        // netstandard2.0 has no SafeHandle to ask.
+        return SocketHandleAccess.IsDisposed(socket);
 #else
         return socket.SafeHandle.IsClosed;
 #endif

@@ -108,23 +108,22 @@ internal static unsafe class LinuxFile
         }
 
         int type = st.stx_mode & S_IFMT;
-        string name = pathForMessages is null ? "The file handle" : $"'{pathForMessages}'";
         if (type == S_IFDIR)
         {
-            throw new UnauthorizedAccessException($"{name} is a directory, not a file.");
+            throw new UnauthorizedAccessException($"{NameOf(pathForMessages)} is a directory, not a file.");
         }
 
         if (type != S_IFREG)
         {
             // Block devices would work with sendfile but have no meaningful length here; pipes and
             // sockets are not valid sendfile sources at all, and a FIFO could block a read forever.
-            throw new NotSupportedException($"{name} is {TypeName(type)}, not a regular file; only regular files can be sent.");
+            throw new NotSupportedException($"{NameOf(pathForMessages)} is {TypeName(type)}, not a regular file; only regular files can be sent.");
         }
 
         if (st.stx_size == 0 && HasContent(fd))
         {
             throw new NotSupportedException(
-                $"{name} reports a length of 0 but has content (a procfs or sysfs file, whose length is unknown until it is read). " +
+                $"{NameOf(pathForMessages)} reports a length of 0 but has content (a procfs or sysfs file, whose length is unknown until it is read). " +
                 "Read it into memory and send that instead.");
         }
 
@@ -162,6 +161,9 @@ internal static unsafe class LinuxFile
         string? parent = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         return parent is null || Directory.Exists(parent);
     }
+
+    // Error paths only: the send that succeeds allocates nothing.
+    private static string NameOf(string? path) => path is null ? "The file handle" : $"'{path}'";
 
     private static string TypeName(int type) => type switch
     {

@@ -53,7 +53,8 @@ internal partial class PortableSocketSender : SocketSender
     /// <summary>Sets TCP_NODELAY once per socket, so the last segment of a send with headers is never held by Nagle.</summary>
     protected void EnsureNoDelay()
     {
-        if (!_noDelaySet)
+        // A Unix-domain stream has no Nagle to turn off (and rejects the option).
+        if (!_noDelaySet && _socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
         {
             _socket.NoDelay = true;
             _noDelaySet = true;
@@ -120,6 +121,10 @@ internal partial class PortableSocketSender : SocketSender
         {
             throw ThrowHelper.SocketDisposedDuringSend(sent, toSend);
         }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException && !_disposing && SocketHandleAccess.IsDisposed(_socket))
+        {
+            throw ThrowHelper.SocketClosedDuringSend(sent, toSend, e);
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
@@ -165,12 +170,55 @@ internal partial class PortableSocketSender : SocketSender
         {
 #if NETSTANDARD2_0
             cancellationToken.ThrowIfCancellationRequested();
-            int n = await _socket.SendAsync(new ArraySegment<byte>(buffer, offset, length - offset), SocketFlags.None).ConfigureAwait(false);
+            int n = await AbortableAsync(_socket.SendAsync(new ArraySegment<byte>(buffer, offset, length - offset), SocketFlags.None), cancellationToken).ConfigureAwait(false);
 #else
             int n = await _socket.SendAsync(buffer.AsMemory(offset, length - offset), SocketFlags.None, cancellationToken).ConfigureAwait(false);
 #endif
             offset += n;
             _statistics.AddPortableCopied(n);
+        }
+    }
+
+    /// <summary>
+    /// Awaits a BCL send that takes no token (the gather overload, and every send on netstandard2.0)
+    /// so that <paramref name="token"/> still ends it promptly: when the token fires while the send
+    /// waits for buffer space, the socket is shut down (both ways), which completes the pending
+    /// send with an error on every runtime. The stream is cut short either way, as it is when the
+    /// kernel path is cancelled mid-send; the shutdown only makes it visible at once.
+    /// </summary>
+    private async Task<int> AbortableAsync(Task<int> send, CancellationToken token)
+    {
+        if (send.IsCompleted || !token.CanBeCanceled)
+        {
+            return await send.ConfigureAwait(false);
+        }
+
+        using (token.Register(static state => ((PortableSocketSender)state!).AbortPendingSend(), this))
+        {
+            try
+            {
+                return await send.ConfigureAwait(false);
+            }
+            catch (Exception e) when (token.IsCancellationRequested && e is SocketException or ObjectDisposedException)
+            {
+                throw new OperationCanceledException("The send was cancelled while it waited for buffer space; the socket was shut down.", e, token);
+            }
+        }
+    }
+
+    private void AbortPendingSend()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Already shut down or reset: the pending send fails on its own.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already disposed: the pending send was aborted with it.
         }
     }
 
@@ -196,6 +244,7 @@ internal partial class PortableSocketSender : SocketSender
     }
 
     private readonly List<ArraySegment<byte>> _segments = new();
+    private long _gatherSent;
     private ReadOnlyMemory<byte>[]? _sliceScratch;
     private bool _noDelaySet;
 
@@ -261,9 +310,33 @@ internal partial class PortableSocketSender : SocketSender
         }
 
         ReadOnlyMemory<byte>[] slices = _sliceScratch;
+
+        // The caller's token and disposal both stop the send, even while the BCL waits for buffer space.
+        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token)
+            : null;
+        CancellationToken token = linked?.Token ?? _disposeCts.Token;
+        try
+        {
+            return await GatherLoopAsync(cursor, slices, capacity, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_disposing && !cancellationToken.IsCancellationRequested)
+        {
+            throw ThrowHelper.SocketDisposedDuringSend(_gatherSent, total);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException && !_disposing && SocketHandleAccess.IsDisposed(_socket))
+        {
+            throw ThrowHelper.SocketClosedDuringSend(_gatherSent, total, e);
+        }
+    }
+
+    private async ValueTask<long> GatherLoopAsync(IovecCursor cursor, ReadOnlyMemory<byte>[] slices, int capacity, CancellationToken token)
+    {
+        long total = cursor.Remaining;
+        _gatherSent = 0;
         while (!cursor.IsComplete)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            token.ThrowIfCancellationRequested();
             ThrowIfDisposing(total - cursor.Remaining, total);
             int entries = cursor.Gather(slices.AsSpan(0, capacity), out _, out _);
             byte[]?[]? copies = null;
@@ -287,8 +360,9 @@ internal partial class PortableSocketSender : SocketSender
                     }
                 }
 
-                int n = await _socket.SendAsync(_segments, SocketFlags.None).ConfigureAwait(false);
+                int n = await AbortableAsync(_socket.SendAsync(_segments, SocketFlags.None), token).ConfigureAwait(false);
                 cursor.Advance(n);
+                _gatherSent += n;
                 _statistics.AddPortableCopied(n);
             }
             finally
