@@ -136,10 +136,10 @@ internal partial class PortableSocketSender : SocketSender
     private async ValueTask<long> CopyLoopAsync(FileStream stream, long offset, long toSend, CancellationToken cancellationToken)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkSize, Math.Max(toSend, 1)));
+        long sent = 0;
         try
         {
             stream.Seek(offset, SeekOrigin.Begin);
-            long sent = 0;
             while (sent < toSend)
             {
                 ThrowIfDisposing(sent, toSend);
@@ -155,6 +155,10 @@ internal partial class PortableSocketSender : SocketSender
             }
 
             return sent;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException && !_disposing && SocketHandleAccess.IsDisposed(_socket))
+        {
+            throw ThrowHelper.SocketClosedDuringSend(sent, toSend, e);
         }
         finally
         {
