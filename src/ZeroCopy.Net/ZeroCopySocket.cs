@@ -125,6 +125,13 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
             return;
         }
 
+        if (previous == Sending && _settings.OwnsSocket)
+        {
+            // The send is cut short: the peer must see a reset (SO_LINGER 0 on close), not a
+            // clean FIN that a close-delimited protocol would take for a complete stream.
+            AbortOnClose();
+        }
+
         _sender.BeginDispose();
         if (previous == Sending)
         {
@@ -141,6 +148,22 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
 
     /// <summary>Synchronous form of <see cref="DisposeAsync"/>: blocks until it completes. Prefer <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private void AbortOnClose()
+    {
+        try
+        {
+            Socket.LingerState = new LingerOption(enable: true, seconds: 0);
+        }
+        catch (SocketException)
+        {
+            // Already reset or shut down by the peer: nothing left to abort.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The application closed the socket itself.
+        }
+    }
 
     /// <summary>Claims the socket for one send. Lock-free: one compare-exchange on the uncontended path.</summary>
     private void EnterSend()

@@ -194,4 +194,34 @@ public class HardeningTests
         var ex = await Assert.ThrowsAsync<ObjectDisposedException>(() => send.WaitAsync(TimeSpan.FromSeconds(2)));
         Assert.Contains("bytes", ex.Message);
     }
+
+    [Theory]
+    [MemberData(nameof(SendPaths.Both), MemberType = typeof(SendPaths))]
+    public async Task DisposingAnOwningWrapperMidSendResetsTheConnection(bool forcePortable)
+    {
+        using var file = TestFile.Create(32 << 20);
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        SendFileKit.ShrinkBuffers(pair);
+        var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { ForcePortable = forcePortable, OwnsSocket = true });
+
+        Task<long> send = zc.SendFileAsync(file.Path).AsTask();
+        await SendFileKit.WaitUntilBlockedAsync(zc, forcePortable);
+        await zc.DisposeAsync().AsTask().WaitAsync(Deadline);
+        await Assert.ThrowsAnyAsync<Exception>(() => send.WaitAsync(Deadline));
+
+        // The peer drains what arrived; the stream must end in a reset, never a clean end of stream.
+        byte[] buffer = new byte[64 * 1024];
+        long received = 0;
+        var ex = await Assert.ThrowsAsync<SocketException>(async () =>
+        {
+            while (true)
+            {
+                int n = await pair.Server.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).AsTask().WaitAsync(Deadline);
+                Assert.True(n > 0, $"The peer saw a clean end of stream after {received} of {file.Length} bytes.");
+                received += n;
+            }
+        });
+        Assert.Equal(SocketError.ConnectionReset, ex.SocketErrorCode);
+        Assert.True(received < file.Length);
+    }
 }
