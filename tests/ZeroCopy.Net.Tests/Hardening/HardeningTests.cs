@@ -224,4 +224,29 @@ public class HardeningTests
         Assert.Equal(SocketError.ConnectionReset, ex.SocketErrorCode);
         Assert.True(received < file.Length);
     }
+
+    [Fact]
+    public async Task ASenderBlockedOnAFullSocketEndsWhenItsReaderFails()
+    {
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        SendFileKit.ShrinkBuffers(pair);
+        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { DisposeTimeout = TimeSpan.FromSeconds(1) });
+
+        // A reader that failed its check and stopped reading, as a verifying receiver does.
+        Task<long> reader = Task.Run<long>(async () =>
+        {
+            await Task.Delay(200);
+            throw new InvalidOperationException("the reader's check failed");
+        });
+        using var guard = new SenderGuard(reader, TimeSpan.FromSeconds(60));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => guard.RunAsync(async token =>
+        {
+            byte[] chunk = new byte[1 << 20];
+            while (true)
+            {
+                await zc.SendWithHeadersAsync(new byte[1], SendBody.FromMemory(chunk), cancellationToken: token);
+            }
+        }).WaitAsync(Deadline));
+        Assert.Equal("the reader's check failed", ex.Message);
+    }
 }
