@@ -58,11 +58,7 @@ internal static class PortableFile
             }
         }
 
-#if NETSTANDARD2_0
-        using var stream = new FileStream(new SafeFileHandle(file.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
-        return stream.Length;
-#else
-        return RandomAccess.GetLength(file);
-#endif
+        // Elsewhere the BCL's fstat, as the BSD sender measures files.
+        return Bsd.BsdFile.GetLength(file);
     }
 }
