@@ -26,7 +26,8 @@ namespace ZeroCopy.Net.Pipelines;
 /// the contract says, but the peer may have received part of the flushed bytes; later flushes then throw
 /// <see cref="InvalidOperationException"/>, since the byte stream is torn: close the connection. A
 /// <see cref="CancelPendingFlush"/> that arrives before a flush starts sending cancels it without sending anything,
-/// and the bytes stay buffered for the next flush.</para>
+/// and the bytes stay buffered for the next flush. So does a flush the socket refuses before it takes a buffer
+/// (another send is running on it: <see cref="InvalidOperationException"/>): nothing was sent, and the writer stays usable.</para>
 /// <para>Send failures (e.g. the peer reset the connection) throw from <see cref="FlushAsync"/>, as a stream-backed
 /// writer does; <see cref="FlushResult.IsCompleted"/> is always <see langword="false"/>.</para>
 /// </remarks>
