@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Xunit;
 using ZeroCopy.Net.Buffers;
@@ -184,6 +185,7 @@ public class SendWithPinnedBodyLoopbackTests
         const int Sockets = 2;
         const int SendsPerSocket = 600;
         using var pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = PinnedBufferPool.SlabBytes });
+        using var anyReaderFailed = new CancellationTokenSource();
         Task<ZeroCopyStatistics>[] runs = Enumerable.Range(0, Sockets).Select(async s =>
         {
             int seed = 30 + s;
@@ -202,7 +204,7 @@ public class SendWithPinnedBodyLoopbackTests
             Task<long> receive = StreamPattern.ReceiveAndVerifyAsync(pair.Server, total, seed);
 
             // A reader that fails its check stops reading: the guard ends the sends instead of letting them block forever.
-            using var guard = new SenderGuard(receive, TimeSpan.FromSeconds(120));
+            using var guard = new SenderGuard(receive, TimeSpan.FromSeconds(120), anyReaderFailed);
             await guard.RunAsync(async token =>
             {
                 long position = 0;
@@ -226,7 +228,7 @@ public class SendWithPinnedBodyLoopbackTests
             return zc.Statistics;
         }).ToArray();
 
-        ZeroCopyStatistics[] all = await Task.WhenAll(runs);
+        ZeroCopyStatistics[] all = await SenderGuard.WhenAllAsync(runs);
         Assert.Equal(0, pool.InFlightBuffers);
         Assert.Equal(0, pool.RentedBuffers);
         Assert.Equal(0, pool.QuarantinedBuffers);

@@ -16,13 +16,18 @@ public sealed class SenderGuard : IDisposable
     private readonly CancellationTokenSource _cts;
     private readonly Task _reader;
 
-    public SenderGuard(Task reader, TimeSpan deadline)
+    /// <param name="reader">The verifying reader of this sender's socket.</param>
+    /// <param name="deadline">The longest the sender may run.</param>
+    /// <param name="group">Shared by the senders of one test: a failed reader stops them all, since
+    /// the others may wait on a pool whose buffers the failed one never gives back.</param>
+    public SenderGuard(Task reader, TimeSpan deadline, CancellationTokenSource? group = null)
     {
         _reader = reader;
-        _cts = new CancellationTokenSource(deadline);
+        _cts = group is null ? new CancellationTokenSource() : CancellationTokenSource.CreateLinkedTokenSource(group.Token);
+        _cts.CancelAfter(deadline);
         _ = reader.ContinueWith(
             static (_, state) => ((CancellationTokenSource)state!).Cancel(),
-            _cts,
+            group ?? _cts,
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
@@ -42,9 +47,10 @@ public sealed class SenderGuard : IDisposable
         {
             await _reader;
         }
-        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        catch (OperationCanceledException e) when (_cts.IsCancellationRequested)
         {
-            throw new TimeoutException("The sender did not finish before its deadline (the reader is still waiting for bytes).");
+            // A cancellation, so that WhenAllAsync reports another sender's reader failure first, when there is one.
+            throw new OperationCanceledException("The sender was stopped: its deadline passed, or another sender's reader failed.", e);
         }
     }
 
@@ -55,9 +61,31 @@ public sealed class SenderGuard : IDisposable
         {
             return await reader.WaitAsync(_cts.Token);
         }
-        catch (OperationCanceledException) when (!reader.IsCompleted)
+        catch (OperationCanceledException e) when (!reader.IsCompleted)
         {
-            throw new TimeoutException("The reader did not receive every byte before its deadline.");
+            throw new OperationCanceledException("The reader did not receive every byte before its deadline (or another sender's reader failed).", e);
+        }
+    }
+
+    /// <summary>Awaits every sender; if any failed, throws the first failure that is not a cancellation another one caused.</summary>
+    public static async Task<T[]> WhenAllAsync<T>(Task<T>[] runs)
+    {
+        try
+        {
+            return await Task.WhenAll(runs);
+        }
+        catch (Exception first)
+        {
+            foreach (Task<T> run in runs)
+            {
+                if (run.IsFaulted && run.Exception!.InnerException is Exception e && e is not OperationCanceledException)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
+                }
+            }
+
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+            throw;
         }
     }
 

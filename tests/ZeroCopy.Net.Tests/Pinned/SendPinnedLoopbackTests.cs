@@ -84,6 +84,7 @@ public class SendPinnedLoopbackTests
         const int Sockets = 4;
         const int SendsPerSocket = 2500;
         using var pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = 2L * PinnedBufferPool.SlabBytes });
+        using var anyReaderFailed = new CancellationTokenSource();
         var runs = Enumerable.Range(0, Sockets).Select(async s =>
         {
             using var pair = await LoopbackPair.CreateTcpAsync(ipv6: s % 2 == 1);
@@ -94,7 +95,7 @@ public class SendPinnedLoopbackTests
             Task<long> receive = StreamPattern.ReceiveAndVerifyAsync(pair.Server, total, seed: s);
 
             // A reader that fails its check stops reading: the guard ends the sends instead of letting them block forever.
-            using var guard = new SenderGuard(receive, TimeSpan.FromSeconds(120));
+            using var guard = new SenderGuard(receive, TimeSpan.FromSeconds(120), anyReaderFailed);
             await guard.RunAsync(async token =>
             {
                 long position = 0;
@@ -113,7 +114,7 @@ public class SendPinnedLoopbackTests
             return zc.Statistics;
         }).ToArray();
 
-        ZeroCopyStatistics[] all = await Task.WhenAll(runs);
+        ZeroCopyStatistics[] all = await SenderGuard.WhenAllAsync(runs);
         Assert.Equal(0, pool.InFlightBuffers);
         Assert.Equal(0, pool.QuarantinedBuffers);
         Assert.True(pool.MappedBytes <= 2L * PinnedBufferPool.SlabBytes);
