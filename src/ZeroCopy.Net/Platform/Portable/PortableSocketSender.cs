@@ -137,6 +137,10 @@ internal partial class PortableSocketSender : SocketSender
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkSize, Math.Max(toSend, 1)));
         long sent = 0;
+
+        // The caller's token and disposal both stop the send, even while the BCL waits for buffer space.
+        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token);
+        CancellationToken token = linked.Token;
         try
         {
             stream.Seek(offset, SeekOrigin.Begin);
@@ -144,17 +148,21 @@ internal partial class PortableSocketSender : SocketSender
             {
                 ThrowIfDisposing(sent, toSend);
                 int want = (int)Math.Min(buffer.Length, toSend - sent);
-                int read = await stream.ReadAsync(buffer, 0, want, cancellationToken).ConfigureAwait(false);
+                int read = await stream.ReadAsync(buffer, 0, want, token).ConfigureAwait(false);
                 if (read == 0)
                 {
                     throw ThrowHelper.FileShrunk(sent, toSend, offset);
                 }
 
-                await SendAllAsync(buffer, read, cancellationToken).ConfigureAwait(false);
+                await SendAllAsync(buffer, read, token).ConfigureAwait(false);
                 sent += read;
             }
 
             return sent;
+        }
+        catch (OperationCanceledException) when (_disposing && !cancellationToken.IsCancellationRequested)
+        {
+            throw ThrowHelper.SocketDisposedDuringSend(sent, toSend);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException && !_disposing && SocketHandleAccess.IsDisposed(_socket))
         {
