@@ -24,7 +24,7 @@ public sealed partial class ZeroCopySocket
         PinnedBuffer buffer = body.Pinned;
         int length = body.PinnedLength;
         ValidatePinned(buffer, length, nameof(body), nameof(body));
-        ThrowIfNotStream();
+        ThrowIfNotStream(sendsFile: false);
         PinnedSendBatch batch = EnterSendWithBuffer(buffer, length);
         ValueTask<long> send;
         try

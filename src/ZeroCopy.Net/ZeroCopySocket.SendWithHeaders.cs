@@ -90,7 +90,7 @@ public sealed partial class ZeroCopySocket
         }
 
         body = PrepareBody(body);
-        ThrowIfNotStream();
+        ThrowIfNotStream(sendsFile: body.Kind is SendBodyKind.FilePath or SendBodyKind.FileHandle);
         return StartGatedSend(
             (headers, body, trailers),
             static (sender, a, ct) => sender.SendWithHeadersAsync(a.headers, a.body, a.trailers, ct),

@@ -129,6 +129,13 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
             return;
         }
 
+        if (previous == Sending && _settings.OwnsSocket)
+        {
+            // The send is cut short: the peer must see a reset (SO_LINGER 0 on close), not a
+            // clean FIN that a close-delimited protocol would take for a complete stream.
+            AbortOnClose();
+        }
+
         _sender.BeginDispose();
         if (previous == Sending)
         {
@@ -145,6 +152,22 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
 
     /// <summary>Synchronous form of <see cref="DisposeAsync"/>: blocks until it completes. Prefer <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private void AbortOnClose()
+    {
+        try
+        {
+            Socket.LingerState = new LingerOption(enable: true, seconds: 0);
+        }
+        catch (SocketException)
+        {
+            // Already reset or shut down by the peer: nothing left to abort.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The application closed the socket itself.
+        }
+    }
 
     /// <summary>Claims the socket for one send. Lock-free: one compare-exchange on the uncontended path.</summary>
     private void EnterSend()
@@ -172,11 +195,13 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
         }
     }
 
-    private void ThrowIfNotStream()
+    private void ThrowIfNotStream(bool sendsFile = true)
     {
         if (Socket.SocketType != SocketType.Stream)
         {
-            throw new NotSupportedException($"Sending a file needs a stream (TCP) socket; this one is {Socket.SocketType}.");
+            throw new NotSupportedException(sendsFile
+                ? $"Sending a file needs a stream (TCP) socket; this one is {Socket.SocketType}."
+                : $"Headers, body and trailers are one byte stream and need a stream (TCP) socket; this one is {Socket.SocketType} (send a datagram with SendPinnedAsync).");
         }
     }
 
@@ -184,20 +209,8 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
     private static bool IsDisposed(Socket socket)
     {
 #if NETSTANDARD2_0
-        try
-        {
-            // netstandard2.0 has no SafeHandle to ask; Available checks for disposal first.
-            _ = socket.Available;
-            return false;
-        }
-        catch (ObjectDisposedException)
-        {
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
+        // netstandard2.0 has no SafeHandle to ask.
+        return SocketHandleAccess.IsDisposed(socket);
 #else
         return socket.SafeHandle.IsClosed;
 #endif

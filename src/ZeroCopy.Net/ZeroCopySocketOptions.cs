@@ -16,7 +16,9 @@ public sealed partial class ZeroCopySocketOptions
 
     /// <summary>
     /// Dispose the wrapped <see cref="System.Net.Sockets.Socket"/> when the <see cref="ZeroCopySocket"/> is disposed.
-    /// Default <see langword="false"/>: the caller keeps ownership of its socket.
+    /// Default <see langword="false"/>: the caller keeps ownership of its socket. When a send is
+    /// still running as disposal begins, the socket is closed with SO_LINGER 0: the peer sees a
+    /// reset, not a clean end of stream, so a truncated stream cannot pass for a complete one.
     /// </summary>
     public bool OwnsSocket { get; set; }
 

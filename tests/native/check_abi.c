@@ -93,7 +93,12 @@ static void epoll(void)
 static void fcntl_and_stat(void)
 {
     ABI_CONST(O_RDONLY);
+    ABI_CONST(O_WRONLY);
+    ABI_CONST(O_ACCMODE);
+    ABI_CONST(O_NONBLOCK);
     ABI_CONST(O_CLOEXEC);
+    ABI_CONST(F_GETFL);
+    ABI_CONST(F_SETFL);
     ABI_CONST(AT_FDCWD);
     ABI_CONST(AT_EMPTY_PATH);
     ABI_CONST(STATX_TYPE);
@@ -102,6 +107,10 @@ static void fcntl_and_stat(void)
     ABI_CONST(S_IFMT);
     ABI_CONST(S_IFREG);
     ABI_CONST(S_IFDIR);
+    ABI_CONST(S_IFIFO);
+    ABI_CONST(S_IFCHR);
+    ABI_CONST(S_IFBLK);
+    ABI_CONST(S_IFSOCK);
     ABI_SIZEOF(statx_t, struct statx);
     ABI_FIELD(statx_t, struct statx, stx_mask);
     ABI_FIELD(statx_t, struct statx, stx_mode);

@@ -15,12 +15,18 @@ internal sealed class PinnedReleaseSource : IValueTaskSource
 
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
 
+    // Set when the result is read, so that a second await fails with a message that says why
+    // instead of the core's generic one (or, before the source is rented again, a silent success
+    // that would return it to the pool twice).
+    private bool _resultRead;
+
     public short Version => _core.Version;
 
     public static PinnedReleaseSource Rent()
     {
         PinnedReleaseSource source = s_pool.Get();
         source._core.Reset();
+        source._resultRead = false;
         return source;
     }
 
@@ -37,13 +43,22 @@ internal sealed class PinnedReleaseSource : IValueTaskSource
         }
     }
 
-    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+    public ValueTaskSourceStatus GetStatus(short token)
+    {
+        ThrowIfAwaitedAlready(token);
+        return _core.GetStatus(token);
+    }
 
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => _core.OnCompleted(continuation, state, token, flags);
+    {
+        ThrowIfAwaitedAlready(token);
+        _core.OnCompleted(continuation, state, token, flags);
+    }
 
     public void GetResult(short token)
     {
+        ThrowIfAwaitedAlready(token);
+        _resultRead = true;
         try
         {
             _core.GetResult(token);
@@ -52,6 +67,15 @@ internal sealed class PinnedReleaseSource : IValueTaskSource
         {
             // Read once: the next Reset changes the version, so a second await of the same token fails loudly.
             s_pool.Return(this);
+        }
+    }
+
+    private void ThrowIfAwaitedAlready(short token)
+    {
+        if (_resultRead || token != _core.Version)
+        {
+            throw new InvalidOperationException(
+                "PinnedMemoryRelease.WhenReleased was already awaited. It is a pooled ValueTask: await it exactly once (call AsTask() once to await it more than once).");
         }
     }
 }

@@ -31,6 +31,9 @@ internal sealed unsafe class PinnedSendBatch
     private MemoryHandle _callerHandle;
     private ReadOnlyMemory<byte> _callerMemory;
     private byte* _callerPointer;
+
+    // Not _callerPointer != null: pinning empty memory gives a null pointer, and an empty datagram is legal.
+    private bool _isCallerMemory;
     private PinnedReleaseSource? _release;
 
     /// <summary>Pieces in order (one per buffer).</summary>
@@ -76,6 +79,7 @@ internal sealed unsafe class PinnedSendBatch
         _callerMemory = memory;
         _callerHandle = memory.Pin();
         _callerPointer = (byte*)_callerHandle.Pointer;
+        _isCallerMemory = true;
         _lengths[0] = memory.Length;
         _count = 1;
         TotalLength = memory.Length;
@@ -83,13 +87,13 @@ internal sealed unsafe class PinnedSendBatch
     }
 
     /// <summary>The start of piece <paramref name="index"/>.</summary>
-    public byte* PointerOf(int index) => _callerPointer != null ? _callerPointer : _segments[index].Address;
+    public byte* PointerOf(int index) => _isCallerMemory ? _callerPointer : _segments[index].Address;
 
     /// <summary>The length of piece <paramref name="index"/>.</summary>
     public int LengthOf(int index) => _lengths[index];
 
     /// <summary>The pooled memory behind piece <paramref name="index"/> (portable path).</summary>
-    public ReadOnlyMemory<byte> MemoryOf(int index) => _callerPointer != null
+    public ReadOnlyMemory<byte> MemoryOf(int index) => _isCallerMemory
         ? _callerMemory
         : _segments[index].SendMemory.Slice(0, _lengths[index]);
 
@@ -137,7 +141,7 @@ internal sealed unsafe class PinnedSendBatch
 
         PinnedReleaseSource? release = _release;
         long total = TotalLength;
-        if (_callerPointer != null)
+        if (_isCallerMemory)
         {
             // Abandoned caller memory stays pinned for good: the kernel may still read it.
             if (!quarantine)
@@ -148,6 +152,7 @@ internal sealed unsafe class PinnedSendBatch
             _callerHandle = default;
             _callerMemory = default;
             _callerPointer = null;
+            _isCallerMemory = false;
         }
 
         _release = null;

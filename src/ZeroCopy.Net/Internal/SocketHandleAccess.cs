@@ -84,4 +84,26 @@ internal static class SocketHandleAccess
             handle.DangerousRelease();
         }
     }
+
+    /// <summary>
+    /// Whether the application disposed <paramref name="socket"/>. Error paths only: while a send
+    /// holds a reference on the handle, Socket.Dispose marks the Socket disposed but the handle stays
+    /// open (IsClosed false) until the send lets go. Available checks for disposal first.
+    /// </summary>
+    public static bool IsDisposed(Socket socket)
+    {
+        try
+        {
+            _ = socket.Available;
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
 }

@@ -30,6 +30,10 @@ internal static class ThrowHelper
     public static ObjectDisposedException SocketDisposedDuringSend(long sent, long requested) => new(
         nameof(ZeroCopySocket), $"The ZeroCopySocket was disposed during a send, after {sent} of {requested} bytes were handed to the kernel.");
 
+    /// <summary>The application disposed the <see cref="Socket"/> itself while a send used it: one exception on every path, naming what went out.</summary>
+    public static ObjectDisposedException SocketClosedDuringSend(long sent, long requested, Exception inner) => new(
+        $"The Socket was disposed during a send, after {sent} of {requested} bytes were handed to the kernel.", inner);
+
     public static IOException FileShrunk(long sent, long requested, long offset) => new(
         $"The file ended early: sendfile returned 0 after {sent} of {requested} bytes (starting at offset {offset}). " +
         "The file was truncated during the send; the peer received only part of the range, so the connection should be closed.");

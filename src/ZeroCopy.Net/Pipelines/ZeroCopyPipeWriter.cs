@@ -26,7 +26,8 @@ namespace ZeroCopy.Net.Pipelines;
 /// the contract says, but the peer may have received part of the flushed bytes; later flushes then throw
 /// <see cref="InvalidOperationException"/>, since the byte stream is torn: close the connection. A
 /// <see cref="CancelPendingFlush"/> that arrives before a flush starts sending cancels it without sending anything,
-/// and the bytes stay buffered for the next flush.</para>
+/// and the bytes stay buffered for the next flush. So does a flush the socket refuses before it takes a buffer
+/// (another send is running on it: <see cref="InvalidOperationException"/>): nothing was sent, and the writer stays usable.</para>
 /// <para>Send failures (e.g. the peer reset the connection) throw from <see cref="FlushAsync"/>, as a stream-backed
 /// writer does; <see cref="FlushResult.IsCompleted"/> is always <see langword="false"/>.</para>
 /// </remarks>
@@ -302,9 +303,11 @@ public sealed class ZeroCopyPipeWriter : PipeWriter
             ? cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), flushCancellation)
             : default;
         bool done = false;
+        bool disposed = false;
+        int offset = 0;
         try
         {
-            for (int offset = 0; offset < sending; offset += ZeroCopySocket.MaxBuffersPerSend)
+            for (; offset < sending; offset += ZeroCopySocket.MaxBuffersPerSend)
             {
                 int chunk = Math.Min(sending - offset, ZeroCopySocket.MaxBuffersPerSend);
                 await _socket.SendPinnedAsync(
@@ -324,10 +327,24 @@ public sealed class ZeroCopyPipeWriter : PipeWriter
         {
             throw new OperationCanceledException(cancellationToken);
         }
+        catch (ObjectDisposedException)
+        {
+            // The socket is gone for good: no later flush could send the bytes.
+            disposed = true;
+            throw;
+        }
         finally
         {
             registration.Dispose();
-            if (!done)
+            if (!done && !disposed && offset == 0 && NoneTaken(buffers, sending))
+            {
+                // The send refused before it took a buffer (another send on the socket, a token
+                // already cancelled): nothing left, the stream is whole, and the bytes stay for the
+                // next flush.
+                PutBack(sending);
+                sending = 0;
+            }
+            else if (!done)
             {
                 _torn = true;
             }
@@ -342,6 +359,49 @@ public sealed class ZeroCopyPipeWriter : PipeWriter
             ReleaseUnsent(buffers, sending);
             Volatile.Write(ref _flushing, 0);
         }
+    }
+
+    private static bool NoneTaken(PinnedBuffer[] buffers, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (!buffers[i].IsOwned)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Undoes TakeCommitted: the unsent buffers go back in front of the (empty) tail kept for writing.
+    private void PutBack(int sending)
+    {
+        int total = sending + _count;
+        if (_spareBuffers.Length < total)
+        {
+            Array.Resize(ref _spareBuffers, total);
+            Array.Resize(ref _spareLengths, total);
+        }
+
+        long unflushed = 0;
+        for (int i = 0; i < sending; i++)
+        {
+            unflushed += _spareLengths[i];
+        }
+
+        for (int i = 0; i < _count; i++)
+        {
+            _spareBuffers[sending + i] = _buffers[i];
+            _spareLengths[sending + i] = _lengths[i];
+            unflushed += _lengths[i];
+            _buffers[i] = default;
+        }
+
+        (_buffers, _spareBuffers) = (_spareBuffers, _buffers);
+        (_lengths, _spareLengths) = (_spareLengths, _lengths);
+        _count = total;
+        _unflushed = unflushed;
     }
 
     private static void ReleaseUnsent(PinnedBuffer[] buffers, int count)

@@ -39,7 +39,7 @@ public class SendWithHeadersAllocationTests
         long total = 0;
         long Round()
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
+            long before = ProcessAllocations.Now();
             for (int i = 0; i < 20; i++)
             {
                 total += Sync(zc.SendWithHeadersAsync(header, SendBody.FromFile(smallHandle)));
@@ -50,17 +50,17 @@ public class SendWithHeadersAllocationTests
                 total += Sync(zc.SendWithHeadersAsync(pieces, SendBody.FromPinned(pool.Rent(PinnedBufferPool.MaxBufferSize), 4096), pieces));
             }
 
-            return GC.GetAllocatedBytesForCurrentThread() - before;
+            return ProcessAllocations.Now() - before;
         }
 
         Round();
-        long allocated = Round();
+        long allocated = ProcessAllocations.Least(3, Round);
 
         var sink = new byte[total];
         await ResponseExchange.ReceiveExactlyAsync(pair.Server, sink, sink.Length);
         Assert.Equal(0, zc.Statistics.WouldBlockWaits);
-        Assert.Equal(0, allocated);
-        Assert.Equal(40 * 4096, zc.Statistics.PinnedCopiedBelowThresholdBytes);
+        Assert.True(allocated <= ProcessAllocations.Noise, $"{allocated} bytes allocated by the process");
+        Assert.Equal(80 * 4096, zc.Statistics.PinnedCopiedBelowThresholdBytes); // 4 rounds of 20
         Assert.Equal(0, pool.InFlightBuffers);
     }
 
@@ -106,6 +106,9 @@ public class SendWithHeadersAllocationTests
         Task<HashingReceiver.Result> receive = Task.Run(() => HashingReceiver.ReceiveAsync(pair.Server, expected, chunk: 1 << 20));
 
         SendMany(500); // warm-up: zero-copy opt-in, pool slab, tracker ring, pooled batches, JIT
+        // Still this thread only: the receiver runs in the same process during the window, and the
+        // process-wide count (ProcessAllocations) measured 14 KB to 254 KB here, on other threads
+        // (the receiver, or the reactor draining completions). Issue 16 follow-up: find which.
         long before = GC.GetAllocatedBytesForCurrentThread();
         SendMany(1000);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Xunit;
 using ZeroCopy.Net.Buffers;
@@ -184,6 +185,7 @@ public class SendWithPinnedBodyLoopbackTests
         const int Sockets = 2;
         const int SendsPerSocket = 600;
         using var pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = PinnedBufferPool.SlabBytes });
+        using var anyReaderFailed = new CancellationTokenSource();
         Task<ZeroCopyStatistics>[] runs = Enumerable.Range(0, Sockets).Select(async s =>
         {
             int seed = 30 + s;
@@ -200,27 +202,33 @@ public class SendWithPinnedBodyLoopbackTests
                 .ToArray();
             long total = plan.Sum(p => (long)p.Header + p.Body + p.Trailer);
             Task<long> receive = StreamPattern.ReceiveAndVerifyAsync(pair.Server, total, seed);
-            long position = 0;
-            foreach ((int headerLength, int bodyLength, int trailerLength) in plan)
+
+            // A reader that fails its check stops reading: the guard ends the sends instead of letting them block forever.
+            using var guard = new SenderGuard(receive, TimeSpan.FromSeconds(120), anyReaderFailed);
+            await guard.RunAsync(async token =>
             {
-                ReadOnlyMemory<byte>[] headers = PatternPieces(position, new[] { headerLength }, seed);
-                position += headerLength;
+                long position = 0;
+                foreach ((int headerLength, int bodyLength, int trailerLength) in plan)
+                {
+                    ReadOnlyMemory<byte>[] headers = PatternPieces(position, new[] { headerLength }, seed);
+                    position += headerLength;
 
-                // Waits until a completion returns a buffer (16 of this size fit in the pool), then overwrites it at once.
-                PinnedBuffer buffer = await pool.RentAsync(64 * 1024);
-                StreamPattern.Fill(buffer.Span.Slice(0, bodyLength), position, seed);
-                position += bodyLength;
-                ReadOnlyMemory<byte>[] trailers = PatternPieces(position, new[] { trailerLength }, seed);
-                position += trailerLength;
-                await zc.SendWithHeadersAsync(headers, SendBody.FromPinned(buffer, bodyLength), trailers);
-            }
+                    // Waits until a completion returns a buffer (16 of this size fit in the pool), then overwrites it at once.
+                    PinnedBuffer buffer = await pool.RentAsync(64 * 1024, token);
+                    StreamPattern.Fill(buffer.Span.Slice(0, bodyLength), position, seed);
+                    position += bodyLength;
+                    ReadOnlyMemory<byte>[] trailers = PatternPieces(position, new[] { trailerLength }, seed);
+                    position += trailerLength;
+                    await zc.SendWithHeadersAsync(headers, SendBody.FromPinned(buffer, bodyLength), trailers, token);
+                }
+            });
 
-            Assert.Equal(total, await receive);
+            Assert.Equal(total, await guard.ReaderResultAsync(receive));
             await zc.DisposeAsync();
             return zc.Statistics;
         }).ToArray();
 
-        ZeroCopyStatistics[] all = await Task.WhenAll(runs);
+        ZeroCopyStatistics[] all = await SenderGuard.WhenAllAsync(runs);
         Assert.Equal(0, pool.InFlightBuffers);
         Assert.Equal(0, pool.RentedBuffers);
         Assert.Equal(0, pool.QuarantinedBuffers);

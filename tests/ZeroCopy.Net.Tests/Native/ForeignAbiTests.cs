@@ -6,11 +6,14 @@ using static ZeroCopy.Net.Interop;
 namespace ZeroCopy.Net.Tests.Native;
 
 /// <summary>
-/// The Windows and BSD interop cannot be compiled against its C headers on this Linux machine
-/// (AbiCheckTests does that for Linux), so the layouts are written down from the headers (the
-/// comments in Interop/Windows and Interop/Bsd say which header) and checked here, for the 64-bit
-/// ABI every kernel path requires: sizes with both sizeof and Marshal.SizeOf, every field offset,
-/// and the constants whose values the headers fix.
+/// The Windows and BSD interop checked against values transcribed by hand from the headers (the
+/// comments in Interop/Windows and Interop/Bsd say which header), for the 64-bit ABI every kernel
+/// path requires: sizes with both sizeof and Marshal.SizeOf, every field offset, the constants.
+/// These are literals typed in this file, a second transcription, not the headers themselves: they
+/// catch an edit that breaks a value, not a value that was wrong from the start. The Windows
+/// interop is also compared against real headers (mingw-w64) by WindowsHeaderAbiTests, and the
+/// Linux interop by AbiCheckTests; no FreeBSD or macOS headers are available on this Linux machine,
+/// so the BSD values have only this check.
 /// </summary>
 public unsafe class ForeignAbiTests
 {
@@ -24,7 +27,7 @@ public unsafe class ForeignAbiTests
     }
 
     [Fact]
-    public void Overlapped_MatchesMinwinbaseH()
+    public void Overlapped_MatchesTheLayoutTranscribedFromMinwinbaseH()
     {
         Assert.Equal(8, IntPtr.Size);
         AssertSize<Kernel32.OVERLAPPED>(32);
@@ -36,7 +39,7 @@ public unsafe class ForeignAbiTests
     }
 
     [Fact]
-    public void TransmitFileBuffers_MatchesMswsockH()
+    public void TransmitFileBuffers_MatchesTheLayoutTranscribedFromMswsockH()
     {
         AssertSize<Mswsock.TRANSMIT_FILE_BUFFERS>(32);
         AssertOffset<Mswsock.TRANSMIT_FILE_BUFFERS>(nameof(Mswsock.TRANSMIT_FILE_BUFFERS.Head), 0);
@@ -46,7 +49,7 @@ public unsafe class ForeignAbiTests
     }
 
     [Fact]
-    public void WindowsConstants_MatchTheHeaders()
+    public void WindowsConstants_MatchTheValuesTranscribedFromTheHeaders()
     {
         Assert.Equal(0x7FFFFFFEu, Mswsock.TRANSMITFILE_MAX_CHUNK); // 2^31 - 2, TransmitFile's documented limit
         Assert.Equal(995, Winsock2.WSA_OPERATION_ABORTED);
@@ -63,7 +66,7 @@ public unsafe class ForeignAbiTests
     }
 
     [Fact]
-    public void SfHdtrAndIovec_MatchSysSocketHAndSysUioH()
+    public void SfHdtrAndIovec_MatchTheLayoutsTranscribedFromSysSocketHAndSysUioH()
     {
         AssertSize<Bsd.iovec>(16);
         AssertOffset<Bsd.iovec>(nameof(Bsd.iovec.iov_base), 0);
@@ -77,7 +80,7 @@ public unsafe class ForeignAbiTests
     }
 
     [Fact]
-    public void Kevent_MatchesFreeBsd12AndMacOSSysEventH()
+    public void Kevent_MatchesTheLayoutsTranscribedFromFreeBsd12AndMacOSSysEventH()
     {
         AssertSize<Bsd.kevent_freebsd>(64);
         AssertSize<Bsd.kevent_macos>(32);
@@ -92,7 +95,7 @@ public unsafe class ForeignAbiTests
     }
 
     [Fact]
-    public void BsdConstants_MatchTheHeaders()
+    public void BsdConstants_MatchTheValuesTranscribedFromTheHeaders()
     {
         Assert.Equal(4, Bsd.TCP_NOPUSH);
         Assert.Equal(1, Bsd.TCP_NODELAY);

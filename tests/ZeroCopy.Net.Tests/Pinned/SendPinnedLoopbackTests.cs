@@ -85,6 +85,7 @@ public class SendPinnedLoopbackTests
         const int Sockets = 4;
         const int SendsPerSocket = 2500;
         using var pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = 2L * PinnedBufferPool.SlabBytes });
+        using var anyReaderFailed = new CancellationTokenSource();
         var runs = Enumerable.Range(0, Sockets).Select(async s =>
         {
             using var pair = await LoopbackPair.CreateTcpAsync(ipv6: s % 2 == 1);
@@ -93,22 +94,28 @@ public class SendPinnedLoopbackTests
             int[] lengths = Enumerable.Range(0, SendsPerSocket).Select(_ => random.Next(1, 64 * 1024 + 1)).ToArray();
             long total = lengths.Sum(l => (long)l);
             Task<long> receive = StreamPattern.ReceiveAndVerifyAsync(pair.Server, total, seed: s);
-            long position = 0;
-            foreach (int length in lengths)
-            {
-                // Waits until some send's completion returns a buffer (32 of them for 4 sockets): then overwrites it at once.
-                PinnedBuffer buffer = await pool.RentAsync(64 * 1024);
-                StreamPattern.Fill(buffer.Span.Slice(0, length), position, seed: s);
-                await zc.SendPinnedAsync(buffer, length);
-                position += length;
-            }
 
-            Assert.Equal(total, await receive);
+            // A reader that fails its check stops reading: the guard ends the sends instead of letting them block forever.
+            using var guard = new SenderGuard(receive, TimeSpan.FromSeconds(120), anyReaderFailed);
+            await guard.RunAsync(async token =>
+            {
+                long position = 0;
+                foreach (int length in lengths)
+                {
+                    // Waits until some send's completion returns a buffer (32 of them for 4 sockets): then overwrites it at once.
+                    PinnedBuffer buffer = await pool.RentAsync(64 * 1024, token);
+                    StreamPattern.Fill(buffer.Span.Slice(0, length), position, seed: s);
+                    await zc.SendPinnedAsync(buffer, length, token);
+                    position += length;
+                }
+            });
+
+            Assert.Equal(total, await guard.ReaderResultAsync(receive));
             await zc.DisposeAsync();
             return zc.Statistics;
         }).ToArray();
 
-        ZeroCopyStatistics[] all = await Task.WhenAll(runs);
+        ZeroCopyStatistics[] all = await SenderGuard.WhenAllAsync(runs);
         Assert.Equal(0, pool.InFlightBuffers);
         Assert.Equal(0, pool.QuarantinedBuffers);
         Assert.True(pool.MappedBytes <= 2L * PinnedBufferPool.SlabBytes);

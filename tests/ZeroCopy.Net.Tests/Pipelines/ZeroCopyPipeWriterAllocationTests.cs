@@ -30,12 +30,14 @@ public class ZeroCopyPipeWriterAllocationTests
         // Warm-up: pool slab, tracker ring, pooled batches, JIT, and the free queue's segments, which
         // grow until one holds every buffer of the slab (512 of 4 KiB): cycle through it a few times.
         WriteAndFlushMany(writer, 4 * PinnedBufferPool.SlabBytes / 4096);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        WriteAndFlushMany(writer, 2000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = ProcessAllocations.Least(3, () =>
+        {
+            WriteAndFlushMany(writer, 2000);
+            return 0;
+        });
 
-        Assert.Equal(0, allocated);
-        Assert.True(zc.Statistics.PinnedZeroCopySyscalls >= 2000 + (4 * PinnedBufferPool.SlabBytes / 4096));
+        Assert.True(allocated <= ProcessAllocations.Noise, $"{allocated} bytes allocated by the process");
+        Assert.True(zc.Statistics.PinnedZeroCopySyscalls >= 6000 + (4 * PinnedBufferPool.SlabBytes / 4096));
         await writer.CompleteAsync();
     }
 

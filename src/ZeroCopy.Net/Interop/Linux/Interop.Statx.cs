@@ -16,6 +16,10 @@ internal static partial class Interop
         internal const int S_IFMT = 0xF000;
         internal const int S_IFREG = 0x8000;
         internal const int S_IFDIR = 0x4000;
+        internal const int S_IFIFO = 0x1000;
+        internal const int S_IFCHR = 0x2000;
+        internal const int S_IFBLK = 0x6000;
+        internal const int S_IFSOCK = 0xC000;
 
         /// <summary>struct statx (256 bytes); only the fields the library reads are named.</summary>
         [StructLayout(LayoutKind.Explicit, Size = 256)]

@@ -35,15 +35,16 @@ internal readonly struct FileWindow
     public string? Path { get; }
 
     /// <summary>
-    /// open(O_RDONLY | O_CLOEXEC) without an advisory lock, statx, and the window resolved; the
-    /// descriptor is closed again if the window is invalid.
+    /// open(O_RDONLY | O_CLOEXEC | O_NONBLOCK) without an advisory lock, refused unless a regular
+    /// file (<see cref="LinuxFile.OpenForRead"/>), and the window resolved; the descriptor is closed
+    /// again if the window is invalid.
     /// </summary>
     public static FileWindow Open(string path, long offset, long? count)
     {
-        int fd = LinuxFile.OpenForRead(path);
+        int fd = LinuxFile.OpenForRead(path, out long length);
         try
         {
-            return new FileWindow(fd, offset, FileRange.Resolve(LinuxFile.GetRegularFileLength(fd, path), offset, count), null, path);
+            return new FileWindow(fd, offset, FileRange.Resolve(length, offset, count), null, path);
         }
         catch
         {
@@ -67,6 +68,14 @@ internal readonly struct FileWindow
             long resolved = checkLength || count is null
                 ? FileRange.Resolve(LinuxFile.GetRegularFileLength(fd, null), offset, count)
                 : count.Value;
+
+            // A write-only handle fails the first pread or sendfile with EBADF, before any byte of
+            // the file leaves, and the send diagnoses it then (no fcntl per send); an empty window
+            // would read nothing, so it is asked here.
+            if (resolved == 0)
+            {
+                LinuxFile.ThrowIfNotReadable(fd, nameof(file));
+            }
             return new FileWindow(fd, offset, resolved, file, null);
         }
         catch

@@ -60,7 +60,7 @@ internal sealed class LinuxSocketSender : SocketSender
         SocketHandleAccess.MakeDescriptorNonBlocking(socket);
         Readiness = new EpollRegistration(Fd, statistics);
         Writer = new VectoredWriter(Fd);
-        Push = new TcpPush(Fd, settings.HeaderTuning);
+        Push = new TcpPush(Fd, settings.HeaderTuning, isTcp: IsStream && socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6);
     }
 
     /// <summary>The socket's descriptor (valid while a send holds the socket).</summary>
@@ -279,6 +279,12 @@ internal sealed class LinuxSocketSender : SocketSender
         {
             if (window.Count > tuning.SmallFileThreshold)
             {
+                if (body.Kind == SendBodyKind.FileHandle)
+                {
+                    // The headers leave before the first sendfile: a write-only handle is refused first.
+                    LinuxFile.ThrowIfNotReadable(window.Fd, "file");
+                }
+
                 var fileBody = new SendFileOperation(window, ownsWindow: true);
                 return Run(new HeaderResponseOperation<SendFileOperation>(headers, fileBody, trailers, cork: tuning.AlwaysCork || trailers.TotalLength > 0), added, cancellationToken);
             }
@@ -332,7 +338,7 @@ internal sealed class LinuxSocketSender : SocketSender
         {
             operation.Complete(this, succeeded: false);
             ReleaseSocket(added);
-            return Faulted<long>(e);
+            return Faulted<long>(ClosedDuringSend(e, operation.Sent, operation.Total));
         }
 
         if (status == OperationStatus.Done)
@@ -370,12 +376,24 @@ internal sealed class LinuxSocketSender : SocketSender
             succeeded = true;
             return operation.Result;
         }
+        catch (Exception e) when (ClosedDuringSend(e, operation.Sent, operation.Total) is ObjectDisposedException disposed && disposed != e)
+        {
+            throw disposed;
+        }
         finally
         {
             operation.Complete(this, succeeded);
             ReleaseSocket(added);
         }
     }
+
+    /// <summary>
+    /// Socket.Dispose during a send shuts the connection down under us (we hold its handle), and the
+    /// next syscall fails with EPIPE or ECONNRESET: reported as the disposal it is, as the portable
+    /// path and a send started after the disposal report it, not as a reset by the peer.
+    /// </summary>
+    private Exception ClosedDuringSend(Exception e, long sent, long total)
+        => e is ZeroCopySocketException && SocketHandleAccess.IsDisposed(_socket) ? ThrowHelper.SocketClosedDuringSend(sent, total, e) : e;
 
     /// <summary>
     /// One step: cancellation and disposal are checked before every syscall, and the readiness

@@ -119,6 +119,11 @@ internal static class SmallResponse
                     _ = FileRange.Resolve(LinuxFile.GetRegularFileLength(window.Fd, window.Path), window.Offset, count);
                 }
 
+                if (errno == Errno.EBADF && LinuxFile.IsWriteOnly(window.Fd))
+                {
+                    throw LinuxFile.NotReadable("file");
+                }
+
                 throw n == 0
                     ? ThrowHelper.FileShrunk(done, count, window.Offset)
                     : ThrowHelper.FileError((int)errno, "pread", window.Path);

@@ -18,12 +18,18 @@ internal sealed class TcpPush
 {
     private readonly int _fd;
     private readonly HeaderSendTuning _tuning;
+    private readonly bool _isTcp;
     private bool _noDelaySet;
 
-    public TcpPush(int fd, HeaderSendTuning tuning)
+    /// <param name="fd">The socket's descriptor.</param>
+    /// <param name="tuning">The socket's knobs.</param>
+    /// <param name="isTcp">False for a Unix-domain stream: it has no Nagle and no cork (setsockopt
+    /// says EOPNOTSUPP), sends every byte at once, and every option here is then a no-op.</param>
+    public TcpPush(int fd, HeaderSendTuning tuning, bool isTcp)
     {
         _fd = fd;
         _tuning = tuning;
+        _isTcp = isTcp;
     }
 
     /// <summary>The knobs this socket runs with.</summary>
@@ -86,5 +92,5 @@ internal sealed class TcpPush
     }
 
     private unsafe Errno TrySet(int option, int value)
-        => setsockopt(_fd, IPPROTO_TCP, option, &value, sizeof(int)) == 0 ? Errno.SUCCESS : GetLastErrno();
+        => !_isTcp || setsockopt(_fd, IPPROTO_TCP, option, &value, sizeof(int)) == 0 ? Errno.SUCCESS : GetLastErrno();
 }

@@ -53,7 +53,8 @@ internal partial class PortableSocketSender : SocketSender
     /// <summary>Sets TCP_NODELAY once per socket, so the last segment of a send with headers is never held by Nagle.</summary>
     protected void EnsureNoDelay()
     {
-        if (!_noDelaySet)
+        // A Unix-domain stream has no Nagle to turn off (and rejects the option).
+        if (!_noDelaySet && _socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
         {
             _socket.NoDelay = true;
             _noDelaySet = true;
@@ -63,11 +64,11 @@ internal partial class PortableSocketSender : SocketSender
     public override async ValueTask<long> SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
     {
 #if NETSTANDARD2_0
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        using FileStream stream = PortableFile.OpenRead(path);
         long toSend = FileRange.Resolve(stream.Length, offset, count);
         return await CopyLoopAsync(stream, offset, toSend, cancellationToken).ConfigureAwait(false);
 #else
-        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        using SafeFileHandle handle = PortableFile.OpenHandle(path);
         return await SendFileAsync(handle, offset, count, cancellationToken).ConfigureAwait(false);
 #endif
     }
@@ -77,11 +78,11 @@ internal partial class PortableSocketSender : SocketSender
 #if NETSTANDARD2_0
         // A non-owning wrapper: disposing the stream must not close the caller's handle. Note that
         // reading through it moves the handle's shared file position (netstandard2.0 has no pread).
+        long toSend = FileRange.Resolve(PortableFile.GetLength(file), offset, count);
         using var stream = new FileStream(new SafeFileHandle(file.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
-        long toSend = FileRange.Resolve(stream.Length, offset, count);
         return await CopyLoopAsync(stream, offset, toSend, cancellationToken).ConfigureAwait(false);
 #else
-        long toSend = FileRange.Resolve(RandomAccess.GetLength(file), offset, count);
+        long toSend = FileRange.Resolve(PortableFile.GetLength(file), offset, count);
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkSize, Math.Max(toSend, 1)));
 
         // The caller's token and disposal both stop the send, even while the BCL waits for buffer space.
@@ -120,6 +121,10 @@ internal partial class PortableSocketSender : SocketSender
         {
             throw ThrowHelper.SocketDisposedDuringSend(sent, toSend);
         }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException && !_disposing && SocketHandleAccess.IsDisposed(_socket))
+        {
+            throw ThrowHelper.SocketClosedDuringSend(sent, toSend, e);
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
@@ -131,25 +136,37 @@ internal partial class PortableSocketSender : SocketSender
     private async ValueTask<long> CopyLoopAsync(FileStream stream, long offset, long toSend, CancellationToken cancellationToken)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkSize, Math.Max(toSend, 1)));
+        long sent = 0;
+
+        // The caller's token and disposal both stop the send, even while the BCL waits for buffer space.
+        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token);
+        CancellationToken token = linked.Token;
         try
         {
             stream.Seek(offset, SeekOrigin.Begin);
-            long sent = 0;
             while (sent < toSend)
             {
                 ThrowIfDisposing(sent, toSend);
                 int want = (int)Math.Min(buffer.Length, toSend - sent);
-                int read = await stream.ReadAsync(buffer, 0, want, cancellationToken).ConfigureAwait(false);
+                int read = await stream.ReadAsync(buffer, 0, want, token).ConfigureAwait(false);
                 if (read == 0)
                 {
                     throw ThrowHelper.FileShrunk(sent, toSend, offset);
                 }
 
-                await SendAllAsync(buffer, read, cancellationToken).ConfigureAwait(false);
+                await SendAllAsync(buffer, read, token).ConfigureAwait(false);
                 sent += read;
             }
 
             return sent;
+        }
+        catch (OperationCanceledException) when (_disposing && !cancellationToken.IsCancellationRequested)
+        {
+            throw ThrowHelper.SocketDisposedDuringSend(sent, toSend);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException && !_disposing && SocketHandleAccess.IsDisposed(_socket))
+        {
+            throw ThrowHelper.SocketClosedDuringSend(sent, toSend, e);
         }
         finally
         {
@@ -165,12 +182,55 @@ internal partial class PortableSocketSender : SocketSender
         {
 #if NETSTANDARD2_0
             cancellationToken.ThrowIfCancellationRequested();
-            int n = await _socket.SendAsync(new ArraySegment<byte>(buffer, offset, length - offset), SocketFlags.None).ConfigureAwait(false);
+            int n = await AbortableAsync(_socket.SendAsync(new ArraySegment<byte>(buffer, offset, length - offset), SocketFlags.None), cancellationToken).ConfigureAwait(false);
 #else
             int n = await _socket.SendAsync(buffer.AsMemory(offset, length - offset), SocketFlags.None, cancellationToken).ConfigureAwait(false);
 #endif
             offset += n;
             _statistics.AddPortableCopied(n);
+        }
+    }
+
+    /// <summary>
+    /// Awaits a BCL send that takes no token (the gather overload, and every send on netstandard2.0)
+    /// so that <paramref name="token"/> still ends it promptly: when the token fires while the send
+    /// waits for buffer space, the socket is shut down (both ways), which completes the pending
+    /// send with an error on every runtime. The stream is cut short either way, as it is when the
+    /// kernel path is cancelled mid-send; the shutdown only makes it visible at once.
+    /// </summary>
+    private async Task<int> AbortableAsync(Task<int> send, CancellationToken token)
+    {
+        if (send.IsCompleted || !token.CanBeCanceled)
+        {
+            return await send.ConfigureAwait(false);
+        }
+
+        using (token.Register(static state => ((PortableSocketSender)state!).AbortPendingSend(), this))
+        {
+            try
+            {
+                return await send.ConfigureAwait(false);
+            }
+            catch (Exception e) when (token.IsCancellationRequested && e is SocketException or ObjectDisposedException)
+            {
+                throw new OperationCanceledException("The send was cancelled while it waited for buffer space; the socket was shut down.", e, token);
+            }
+        }
+    }
+
+    private void AbortPendingSend()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Already shut down or reset: the pending send fails on its own.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already disposed: the pending send was aborted with it.
         }
     }
 
@@ -196,6 +256,7 @@ internal partial class PortableSocketSender : SocketSender
     }
 
     private readonly List<ArraySegment<byte>> _segments = new();
+    private long _gatherSent;
     private ReadOnlyMemory<byte>[]? _sliceScratch;
     private bool _noDelaySet;
 
@@ -217,23 +278,23 @@ internal partial class PortableSocketSender : SocketSender
 #if NETSTANDARD2_0
         // A non-owning wrapper for a caller's handle: disposing the stream must not close it.
         using (FileStream stream = body.Kind == SendBodyKind.FilePath
-            ? new FileStream(body.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan)
+            ? PortableFile.OpenRead(body.Path)
             : new FileStream(new SafeFileHandle(body.Handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1))
         {
             // The window is checked before the first header byte leaves.
-            long toSend = FileRange.Resolve(stream.Length, body.Offset, body.Count);
+            long toSend = FileRange.Resolve(body.Kind == SendBodyKind.FilePath ? stream.Length : PortableFile.GetLength(body.Handle), body.Offset, body.Count);
             sent = await SendGatherAsync(new PieceSequence(headers), cancellationToken).ConfigureAwait(false);
             sent += await CopyLoopAsync(stream, body.Offset, toSend, cancellationToken).ConfigureAwait(false);
         }
 #else
         bool owns = body.Kind == SendBodyKind.FilePath;
         SafeFileHandle handle = owns
-            ? File.OpenHandle(body.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan)
+            ? PortableFile.OpenHandle(body.Path)
             : body.Handle;
         try
         {
             // The window is checked before the first header byte leaves.
-            long toSend = FileRange.Resolve(RandomAccess.GetLength(handle), body.Offset, body.Count);
+            long toSend = FileRange.Resolve(PortableFile.GetLength(handle), body.Offset, body.Count);
             sent = await SendGatherAsync(new PieceSequence(headers), cancellationToken).ConfigureAwait(false);
             sent += await SendFileAsync(handle, body.Offset, toSend, cancellationToken).ConfigureAwait(false);
         }
@@ -261,9 +322,33 @@ internal partial class PortableSocketSender : SocketSender
         }
 
         ReadOnlyMemory<byte>[] slices = _sliceScratch;
+
+        // The caller's token and disposal both stop the send, even while the BCL waits for buffer space.
+        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token)
+            : null;
+        CancellationToken token = linked?.Token ?? _disposeCts.Token;
+        try
+        {
+            return await GatherLoopAsync(cursor, slices, capacity, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_disposing && !cancellationToken.IsCancellationRequested)
+        {
+            throw ThrowHelper.SocketDisposedDuringSend(_gatherSent, total);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException && !_disposing && SocketHandleAccess.IsDisposed(_socket))
+        {
+            throw ThrowHelper.SocketClosedDuringSend(_gatherSent, total, e);
+        }
+    }
+
+    private async ValueTask<long> GatherLoopAsync(IovecCursor cursor, ReadOnlyMemory<byte>[] slices, int capacity, CancellationToken token)
+    {
+        long total = cursor.Remaining;
+        _gatherSent = 0;
         while (!cursor.IsComplete)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            token.ThrowIfCancellationRequested();
             ThrowIfDisposing(total - cursor.Remaining, total);
             int entries = cursor.Gather(slices.AsSpan(0, capacity), out _, out _);
             byte[]?[]? copies = null;
@@ -287,8 +372,9 @@ internal partial class PortableSocketSender : SocketSender
                     }
                 }
 
-                int n = await _socket.SendAsync(_segments, SocketFlags.None).ConfigureAwait(false);
+                int n = await AbortableAsync(_socket.SendAsync(_segments, SocketFlags.None), token).ConfigureAwait(false);
                 cursor.Advance(n);
+                _gatherSent += n;
                 _statistics.AddPortableCopied(n);
             }
             finally

@@ -54,6 +54,12 @@ internal struct SendFileOperation : ISendOperation
         }
 
         Errno errno = GetLastErrno();
+        if (errno == Errno.EBADF && _sent == 0 && LinuxFile.IsWriteOnly(_window.Fd))
+        {
+            // The caller's handle was opened write-only: a file error, not a socket one.
+            throw LinuxFile.NotReadable("file");
+        }
+
         return errno switch
         {
             Errno.EAGAIN => OperationStatus.WaitWritable,
