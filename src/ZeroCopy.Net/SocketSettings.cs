@@ -20,7 +20,7 @@ internal sealed class SocketSettings
         OwnsSocket = options.OwnsSocket;
         DisposeTimeout = options.DisposeTimeout;
         PinnedZeroCopyThreshold = options.PinnedZeroCopyThreshold;
-        MeasureCrossover = !options.PinnedZeroCopyThresholdIsFixed;
+        MeasureCrossover = options.MeasurePinnedCrossover && !options.PinnedZeroCopyThresholdIsFixed;
         MaxPinnedBytesInFlight = options.MaxPinnedBytesInFlight;
         BufferPool = options.BufferPool ?? PinnedBufferPool.Shared;
         CopiedCompletionsBeforeFallback = options.CopiedCompletionsBeforeFallback;

@@ -10,14 +10,11 @@ public sealed partial class ZeroCopySocketOptions
     public const int DefaultPinnedZeroCopyThreshold = 32 * 1024;
 
     /// <summary>
-    /// A fixed crossover: SendPinnedAsync calls smaller than this many bytes are sent as plain copies
-    /// (their buffers go back to the pool as soon as the call returns); larger ones use MSG_ZEROCOPY.
-    /// Left unset (the default), the library measures the crossover on this machine instead: it times
-    /// a sample of its own sends in both modes and sends each size the cheaper way (docs/design.md,
-    /// "The crossover"), starting from <see cref="DefaultPinnedZeroCopyThreshold"/> until it has
-    /// measured enough. Setting this property (0 sends everything with MSG_ZEROCOPY) turns the
-    /// measurement off for the socket. The gain of zero-copy is a property of the CPU: on one Intel
-    /// Xeon VM it won from 8 KiB, on an AMD EPYC VM only from 32 KiB.
+    /// SendPinnedAsync calls smaller than this many bytes are sent as plain copies (their buffers go
+    /// back to the pool as soon as the call returns); larger ones use MSG_ZEROCOPY. Default
+    /// <see cref="DefaultPinnedZeroCopyThreshold"/>; 0 sends everything with MSG_ZEROCOPY. The gain of
+    /// zero-copy is a property of the CPU (on one Intel Xeon VM it won from 8 KiB, on an AMD EPYC VM
+    /// only from 32 KiB): see <see cref="MeasurePinnedCrossover"/> for a crossover measured at run time.
     /// </summary>
     public int PinnedZeroCopyThreshold
     {
@@ -28,6 +25,17 @@ public sealed partial class ZeroCopySocketOptions
             PinnedZeroCopyThresholdIsFixed = true;
         }
     }
+
+    /// <summary>
+    /// Experimental, off by default: measure the copy/MSG_ZEROCOPY crossover on this machine instead of
+    /// using <see cref="PinnedZeroCopyThreshold"/> (which must then be left unset). One pinned send in 64
+    /// is timed on the sending thread's CPU clock, per size and mode, every other timed send in the
+    /// other mode, and each size goes the cheaper way once both modes have enough samples
+    /// (docs/design.md, "The crossover"). Off by default because on the AMD EPYC VM it was measured on
+    /// it chose zero-copy at 8-16 KiB, where a copy is faster: the sendmsg time it samples misses part
+    /// of zero-copy's cost.
+    /// </summary>
+    public bool MeasurePinnedCrossover { get; set; }
 
     /// <summary>Whether <see cref="PinnedZeroCopyThreshold"/> was set (a fixed crossover) rather than left to the measurement.</summary>
     internal bool PinnedZeroCopyThresholdIsFixed { get; private set; }

@@ -116,7 +116,7 @@ public class CrossoverPolicyTests
         foreach (bool fixedThreshold in new[] { false, true })
         {
             using var pair = await LoopbackPair.CreateTcpAsync();
-            var options = new ZeroCopySocketOptions { BufferPool = pool, CopiedCompletionsBeforeFallback = 0 };
+            var options = new ZeroCopySocketOptions { BufferPool = pool, CopiedCompletionsBeforeFallback = 0, MeasurePinnedCrossover = true };
             if (fixedThreshold)
             {
                 options.PinnedZeroCopyThreshold = ZeroCopySocketOptions.DefaultPinnedZeroCopyThreshold;
@@ -127,6 +127,12 @@ public class CrossoverPolicyTests
             Task<long> receive = StreamPattern.ReceiveAndVerifyAsync(pair.Server, (long)Sends * Size, seed: 3);
             await using (var zc = new ZeroCopySocket(pair.Client, options))
             {
+                using (var pairDefault = await LoopbackPair.CreateTcpAsync())
+                {
+                    await using var byDefault = new ZeroCopySocket(pairDefault.Client, new ZeroCopySocketOptions { BufferPool = pool });
+                    Assert.Equal("fixed", byDefault.Statistics.PinnedZeroCopyCrossoverSource); // measuring is opt-in
+                }
+
                 Assert.Equal(fixedThreshold ? "fixed" : (CrossoverPolicy.Process.IsMeasured ? "measured" : "measuring"), zc.Statistics.PinnedZeroCopyCrossoverSource);
                 for (int i = 0; i < Sends; i++)
                 {
