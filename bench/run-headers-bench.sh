@@ -107,7 +107,7 @@ done
 # Keep the raw per-run rows and each run's contender order next to the other results.
 mkdir -p bench/results
 keep="bench/results/headers-raw-$(date -u +%Y-%m-%dT%H%M%SZ).txt"
-cat "$raw.orders" "$raw" > "$keep"
+{ echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs, Linux $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"; cat "$raw.orders" "$raw"; } > "$keep"
 echo "# raw per-run rows and orders: $keep"
 
 python3 - "$raw" <<'PY'
