@@ -180,7 +180,7 @@ internal sealed class EpollRegistration : IReadinessTarget, IDisposable
     {
         _fault = error;
         Writable.Signal();
-        _completions?.BeginDispose();
+        _completions?.WakeRoomWaiter();
     }
 
     /// <summary>

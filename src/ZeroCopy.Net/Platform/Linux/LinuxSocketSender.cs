@@ -232,7 +232,7 @@ internal sealed class LinuxSocketSender : SocketSender
     {
         _disposing = true;
         Readiness.Writable.Signal();
-        _zeroCopy?.BeginDispose();
+        _zeroCopy?.WakeRoomWaiter();
     }
 
     public override async ValueTask DisposeAsync()

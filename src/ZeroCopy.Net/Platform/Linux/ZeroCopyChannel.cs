@@ -295,8 +295,8 @@ internal sealed class ZeroCopyChannel
         }
     }
 
-    /// <summary>Wakes a send waiting for room; it then observes disposal.</summary>
-    public void BeginDispose() => _completions.Signal();
+    /// <summary>Wakes a send waiting for room, which then observes disposal or a reactor fault (both call this).</summary>
+    public void WakeRoomWaiter() => _completions.Signal();
 
     /// <summary>Waits (bounded) for every outstanding completion, then abandons what is left: those buffers are quarantined.</summary>
     public async ValueTask DisposeAsync()
