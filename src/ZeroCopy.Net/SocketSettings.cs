@@ -25,6 +25,7 @@ internal sealed class SocketSettings
         BufferPool = options.BufferPool ?? PinnedBufferPool.Shared;
         CopiedCompletionsBeforeFallback = options.CopiedCompletionsBeforeFallback;
         HeaderTuning = options.HeaderTuning;
+        Engine = options.Engine;
     }
 
     /// <summary>The settings of <c>new ZeroCopySocketOptions()</c>.</summary>
@@ -53,6 +54,9 @@ internal sealed class SocketSettings
 
     /// <inheritdoc cref="ZeroCopySocketOptions.CopiedCompletionsBeforeFallback"/>
     public int CopiedCompletionsBeforeFallback { get; }
+
+    /// <inheritdoc cref="ZeroCopySocketOptions.Engine"/>
+    public SendEngine Engine { get; }
 
     /// <summary>The header-send knobs (only the header benchmark changes them).</summary>
     public HeaderSendTuning HeaderTuning { get; }
@@ -84,6 +88,11 @@ internal sealed class SocketSettings
         if (options.CopiedCompletionsBeforeFallback < 0)
         {
             Refuse(nameof(ZeroCopySocketOptions.CopiedCompletionsBeforeFallback), "must not be negative (0 never switches to copies)", options.CopiedCompletionsBeforeFallback);
+        }
+
+        if (options.Engine is not (SendEngine.Auto or SendEngine.Epoll or SendEngine.IoUring))
+        {
+            Refuse(nameof(ZeroCopySocketOptions.Engine), "must be Auto, Epoll or IoUring", options.Engine);
         }
 
         return new SocketSettings(options);

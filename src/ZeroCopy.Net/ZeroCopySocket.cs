@@ -110,6 +110,33 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
     public static string? ProcessFallbackReason => SendPlatform.Current.FallbackReason;
 
     /// <summary>
+    /// Why sockets that ask for <see cref="SendEngine.IoUring"/> get <see cref="SendEngine.Epoll"/> in
+    /// this process (the kernel lacks IORING_OP_SEND_ZC, kernel.io_uring_disabled, a seccomp filter
+    /// refused io_uring_setup, ...), or <see langword="null"/> when the io_uring engine is available.
+    /// Probed once per process, on the first call or the first io_uring socket.
+    /// </summary>
+    public static string? ProcessIoUringFallbackReason => SendPlatform.Current is Platform.Linux.LinuxSendPlatform
+        ? Platform.Linux.IoUring.IoUringEngine.FallbackReason
+        : $"io_uring is a Linux kernel path; this process uses the {SendPlatform.Current.Name} platform";
+
+    /// <summary>
+    /// Why pool memory goes out as unregistered SEND_ZC on the io_uring engine (the kernel refused to
+    /// register a pool slab as a fixed buffer: RLIMIT_MEMLOCK, or no sparse buffer table before
+    /// Linux 5.19), or <see langword="null"/> while every slab used so far is registered (or the
+    /// engine is not in use).
+    /// </summary>
+    public static string? ProcessIoUringFixedBufferFallbackReason => SendPlatform.Current is Platform.Linux.LinuxSendPlatform && Platform.Linux.IoUring.IoUringEngine.FallbackReason is null
+        ? Platform.Linux.IoUring.IoUringEngine.Shared!.FixedBufferFallbackReason
+        : null;
+
+    /// <summary>
+    /// The engine that carries this socket's pinned sends: <see cref="SendEngine.IoUring"/> or
+    /// <see cref="SendEngine.Epoll"/> (also reported for the portable path and other platforms, whose
+    /// sends wait on readiness too). Never <see cref="SendEngine.Auto"/>.
+    /// </summary>
+    public SendEngine Engine => _sender is Platform.Linux.IoUring.IoUringSocketSender ? SendEngine.IoUring : SendEngine.Epoll;
+
+    /// <summary>
     /// Stops the socket from starting new sends, wakes a send that waits for the socket to become
     /// writable (it fails with <see cref="ObjectDisposedException"/>), waits up to
     /// <see cref="ZeroCopySocketOptions.DisposeTimeout"/> for it to return, and releases the

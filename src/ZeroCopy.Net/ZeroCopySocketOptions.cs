@@ -28,6 +28,14 @@ public sealed partial class ZeroCopySocketOptions
     /// </summary>
     public TimeSpan DisposeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Which Linux engine carries this socket's pinned sends. Default <see cref="SendEngine.Auto"/>
+    /// (today <see cref="SendEngine.Epoll"/>). <see cref="SendEngine.IoUring"/> falls back to
+    /// <see cref="SendEngine.Epoll"/> where the process cannot use io_uring; <see cref="ZeroCopySocket.Engine"/>
+    /// says which one a socket got. Ignored off Linux and on the portable path.
+    /// </summary>
+    public SendEngine Engine { get; set; }
+
     /// <summary>The Linux header-send knobs; internal, for the header benchmark's contenders.</summary>
     internal Platform.Linux.HeaderSendTuning HeaderTuning { get; set; } = Platform.Linux.HeaderSendTuning.Default;
 }

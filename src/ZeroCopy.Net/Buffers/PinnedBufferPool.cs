@@ -494,6 +494,8 @@ public sealed class PinnedBufferPool : IDisposable
             // an unmapped range is not an error); off Linux nothing was quarantined.
             foreach (PinnedSlab slab in _slabs)
             {
+                // An io_uring fixed-buffer registration holds the slab's pages: drop it with the mapping.
+                PinnedSlab.Unmapping?.Invoke(slab);
                 PinnedMemory.Free(slab.Address, SlabBytes);
             }
 

@@ -89,6 +89,9 @@ internal sealed unsafe class PinnedSendBatch
     /// <summary>The start of piece <paramref name="index"/>.</summary>
     public byte* PointerOf(int index) => _isCallerMemory ? _callerPointer : _segments[index].Address;
 
+    /// <summary>The pool segment behind piece <paramref name="index"/>, or null for caller memory (the io_uring engine looks up its slab's registration).</summary>
+    public PinnedSegment? SegmentOf(int index) => _isCallerMemory ? null : _segments[index];
+
     /// <summary>The length of piece <paramref name="index"/>.</summary>
     public int LengthOf(int index) => _lengths[index];
 

@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 
 namespace ZeroCopy.Net.Buffers;
@@ -26,9 +27,26 @@ namespace ZeroCopy.Net.Buffers;
 /// </remarks>
 internal sealed class PinnedSlab
 {
+    /// <summary>Not registered with the io_uring engine (yet).</summary>
+    public const int NotRegistered = -1;
+
+    /// <summary>The io_uring engine tried to register the slab and the kernel refused (RLIMIT_MEMLOCK): sends from it are unregistered.</summary>
+    public const int RegistrationRefused = -2;
+
     private long _state;
+    private int _fixedBufferIndex = NotRegistered;
 
     public unsafe PinnedSlab(byte* address) => Address = address;
+
+    /// <summary>Called (by the pool) just before a slab is unmapped; the io_uring engine sets it to drop the slab's registration.</summary>
+    public static Action<PinnedSlab>? Unmapping { get; set; }
+
+    /// <summary>The slab's index in the io_uring engine's fixed-buffer table, or <see cref="NotRegistered"/> / <see cref="RegistrationRefused"/>.</summary>
+    public int FixedBufferIndex
+    {
+        get => Volatile.Read(ref _fixedBufferIndex);
+        set => Volatile.Write(ref _fixedBufferIndex, value);
+    }
 
     /// <summary>The slab's first byte (2 MiB aligned where the OS allowed it).</summary>
     public unsafe byte* Address { get; }

@@ -40,6 +40,7 @@ internal static class PosixErrors
         "ETIMEDOUT" => SocketError.TimedOut,
         "ECONNREFUSED" => SocketError.ConnectionRefused,
         "EHOSTUNREACH" => SocketError.HostUnreachable,
+        "ECANCELED" => SocketError.OperationAborted,
         _ => SocketError.SocketError,
     };
 

@@ -17,6 +17,7 @@ internal static partial class Interop
             ENOMEM = 12,
             EACCES = 13,
             EFAULT = 14,
+            EBUSY = 16,
             EEXIST = 17,
             ENODEV = 19,
             ENOTDIR = 20,
@@ -48,6 +49,7 @@ internal static partial class Interop
             ETIMEDOUT = 110,
             ECONNREFUSED = 111,
             EHOSTUNREACH = 113,
+            ECANCELED = 125,
         }
 
         /// <summary>Reads errno right after a failed import declared with SetLastError = true.</summary>

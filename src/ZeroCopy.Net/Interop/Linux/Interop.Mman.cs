@@ -9,8 +9,12 @@ internal static partial class Interop
         // sys/mman.h (asm-generic/mman-common.h)
         internal const int PROT_READ = 0x1;
         internal const int PROT_WRITE = 0x2;
+        internal const int MAP_SHARED = 0x01;
         internal const int MAP_PRIVATE = 0x02;
         internal const int MAP_ANONYMOUS = 0x20;
+
+        // MAP_POPULATE: fault the io_uring rings in at once rather than on first touch.
+        internal const int MAP_POPULATE = 0x8000;
 
         // MADV_HUGEPAGE: back the range with transparent huge pages where the kernel's THP mode is
         // "madvise" or "always"; ignored where it is "never", EINVAL where THP is compiled out.

@@ -59,6 +59,13 @@ internal sealed class LinuxSendPlatform : SendPlatform
         return new LinuxSendPlatform();
     }
 
+    /// <summary>
+    /// The epoll engine, or the io_uring one when the options ask for it and the process's probe
+    /// found it usable (<see cref="IoUring.IoUringEngine.FallbackReason"/> otherwise). Auto is epoll:
+    /// nothing measures yet which engine is faster here.
+    /// </summary>
     public override SocketSender CreateSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics)
-        => new LinuxSocketSender(socket, settings, statistics);
+        => settings.Engine == SendEngine.IoUring && IoUring.IoUringEngine.Shared is IoUring.IoUringEngine engine
+            ? new IoUring.IoUringSocketSender(socket, settings, statistics, engine)
+            : new LinuxSocketSender(socket, settings, statistics);
 }

@@ -1,0 +1,441 @@
+using System;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+using Microsoft.Win32.SafeHandles;
+using ZeroCopy.Net.Buffers;
+using ZeroCopy.Net.Internal;
+using static ZeroCopy.Net.Interop.Linux;
+
+namespace ZeroCopy.Net.Platform.Linux.IoUring;
+
+/// <summary>
+/// A socket on the io_uring engine: pinned sends (<see cref="SendPinnedAsync"/>, so also the
+/// PipeWriter) go through <see cref="IoUringEngine"/> as IORING_OP_SEND_ZC from registered pool
+/// slabs, SENDMSG_ZC for several pieces, or IORING_OP_SEND / SENDMSG below the zero-copy threshold;
+/// everything else (sendfile, header responses, pinned bodies behind headers) is the epoll
+/// engine's <see cref="LinuxSocketSender"/>, which this class wraps and which owns the socket's handle.
+/// </summary>
+/// <remarks>
+/// <para>One send, step by step: take the socket's handle; wait for room if this send would put
+/// more than MaxPinnedBytesInFlight in the kernel's hands; submit one request (the batch gains a
+/// hold for a zero-copy request); await its request CQE, which the submitting thread usually reaps
+/// itself right after io_uring_enter (the kernel sent inline), else the completion thread; a
+/// stream socket that took part of the bytes gets a new request for the rest. The batch's hold is
+/// dropped by the notification CQE (IORING_CQE_F_NOTIF), not by the end of the send, so a pool
+/// buffer goes back to its pool only when the kernel no longer reads it.</para>
+/// <para>No EAGAIN here: io_uring parks a request whose socket is full on its own poll and
+/// retries it (the socket's O_NONBLOCK does not change that; only MSG_DONTWAIT would). Cancellation
+/// and disposal cancel the parked request (IORING_OP_ASYNC_CANCEL). -ECANCELED that nobody asked
+/// for means the kernel cancelled the request because the thread that submitted it exited (io_uring
+/// ties requests to their submitting task; thread-pool threads retire): the same bytes are resubmitted.</para>
+/// <para>Disposal waits (up to DisposeTimeout) for every notification. Unlike the error queue, the
+/// ring still delivers notifications after the socket is closed, so what is still outstanding then
+/// is not abandoned: its buffers go back to the pool whenever its notification arrives.</para>
+/// </remarks>
+internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IValueTaskSource<int>
+{
+    private readonly Socket _socket;
+    private readonly LinuxSocketSender _epoll;
+    private readonly IoUringEngine _engine;
+    private readonly SocketSettings _settings;
+    private readonly ZeroCopyStatistics _statistics;
+    private readonly ReadinessSignal _released = new();
+    private ManualResetValueTaskSourceCore<int> _request = new() { RunContinuationsAsynchronously = true };
+
+    // The request in flight (one at a time: the socket's gate): for cancellation and the in-flight correction.
+    private long _pendingToken;
+    private long _requested;
+    private bool _requestZeroCopy;
+
+    // Requests whose memory is not released yet (disposal waits for 0).
+    private long _outstanding;
+
+    // Written by the reaping thread (COPIED adaptation), read by the sender.
+    private volatile bool _zeroCopy = true;
+
+    // Reaping thread only (the engine reaps under one lock).
+    private int _copiedStreak;
+    private volatile bool _disposing;
+
+    // sendmsg scratch for a batch of several pieces: one msghdr and the iovecs, native (the kernel
+    // reads them during io_uring_enter), grown on demand.
+    private unsafe msghdr* _msg;
+    private unsafe iovec* _iovecs;
+    private int _iovecCapacity;
+
+    public IoUringSocketSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics, IoUringEngine engine)
+    {
+        _socket = socket;
+        _settings = settings;
+        _statistics = statistics;
+        _engine = engine;
+        _epoll = new LinuxSocketSender(socket, settings, statistics);
+    }
+
+    public override ZeroCopyCapabilities Capabilities => _epoll.Capabilities | ZeroCopyCapabilities.MsgZeroCopy;
+
+    /// <summary>Whether the socket still sends zero-copy (false after too many COPIED notifications or EOPNOTSUPP).</summary>
+    public bool ZeroCopyEnabled => _zeroCopy;
+
+    public override ValueTask<long> SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
+        => _epoll.SendFileAsync(path, offset, count, cancellationToken);
+
+    public override ValueTask<long> SendFileAsync(SafeFileHandle file, long offset, long? count, CancellationToken cancellationToken)
+        => _epoll.SendFileAsync(file, offset, count, cancellationToken);
+
+    public override ValueTask<long> SendWithHeadersAsync(PieceList headers, SendBody body, PieceList trailers, CancellationToken cancellationToken)
+        => _epoll.SendWithHeadersAsync(headers, body, trailers, cancellationToken);
+
+    public override ValueTask<long> SendWithPinnedBodyAsync(PieceList headers, PinnedSendBatch body, PieceList trailers, CancellationToken cancellationToken)
+        => _epoll.SendWithPinnedBodyAsync(headers, body, trailers, cancellationToken);
+
+    public override ValueTask SendPinnedAsync(PinnedSendBatch batch, CancellationToken cancellationToken)
+    {
+        bool added = false;
+        try
+        {
+            added = _epoll.AcquireSocket();
+        }
+        catch (Exception e)
+        {
+            batch.Release();
+            _epoll.ReleaseSocket(added);
+            return new ValueTask(Task.FromException(e));
+        }
+
+        return SendAsync(batch, added, cancellationToken);
+    }
+
+    public override void BeginDispose()
+    {
+        _disposing = true;
+        CancelPending();
+        _released.Signal();
+        _epoll.BeginDispose();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        BeginDispose();
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (Volatile.Read(ref _outstanding) != 0 && deadline.Elapsed < _settings.DisposeTimeout)
+        {
+            // Disposal is rare: polling keeps the one-waiter release signal free for a send that may still run.
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+
+        await _epoll.DisposeAsync().ConfigureAwait(false);
+        FreeScratch();
+    }
+
+    /// <inheritdoc/>
+    public void OnRequestCompleted(int result)
+    {
+        if (_requestZeroCopy)
+        {
+            long accepted = Math.Max(result, 0);
+            if (accepted < _requested)
+            {
+                _statistics.AddPinnedInFlight(-(_requested - accepted));
+            }
+        }
+
+        _request.SetResult(result);
+    }
+
+    /// <inheritdoc/>
+    public void OnReleased(in IoUringSendRecord record, bool copied)
+    {
+        if (record.Batch is PinnedSendBatch batch)
+        {
+            _statistics.AddPinnedInFlight(-record.Bytes);
+            _statistics.AddZeroCopyNotification();
+            _statistics.AddZeroCopyCompleted(copied, record.Bytes);
+            ZeroCopyStatistics.AddReleaseTime(record.StartTimestamp);
+            if (!copied)
+            {
+                _copiedStreak = 0;
+            }
+            else if (record.Bytes > 0 && ++_copiedStreak >= _settings.CopiedCompletionsBeforeFallback && _settings.CopiedCompletionsBeforeFallback > 0 && _zeroCopy)
+            {
+                // Loopback (and any device without scatter-gather) copies every byte anyway: the
+                // notification round trip buys nothing there.
+                _zeroCopy = false;
+                _statistics.SetZeroCopyDisabledByCopied();
+            }
+
+            batch.Release();
+        }
+
+        Interlocked.Decrement(ref _outstanding);
+        _released.Signal();
+    }
+
+    int IValueTaskSource<int>.GetResult(short token) => _request.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _request.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _request.OnCompleted(continuation, state, token, flags);
+
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendAsync(PinnedSendBatch batch, bool added, CancellationToken cancellationToken)
+    {
+        long total = batch.TotalLength;
+        long sent = 0;
+        bool isStream = _epoll.IsStream;
+        bool zeroCopy = _zeroCopy && total > 0 && total >= _settings.PinnedZeroCopyThreshold;
+        PinnedCopyReason reason = _zeroCopy ? PinnedCopyReason.BelowThreshold : PinnedCopyReason.ZeroCopyOff;
+        bool succeeded = false;
+        try
+        {
+            if (total == 0 && isStream)
+            {
+                succeeded = true;
+                return; // nothing to put in the stream
+            }
+
+            if (zeroCopy && NeedsRoom(total))
+            {
+                await WaitForRoomAsync(total, cancellationToken).ConfigureAwait(false);
+            }
+
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_disposing)
+                {
+                    throw ThrowHelper.SocketDisposedDuringSend(sent, total);
+                }
+
+                // Registered after the submit: a token cancelled in between cancels this request at once.
+                ValueTask<int> request = Submit(batch, sent, total - sent, zeroCopy);
+                int result;
+                using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((IoUringSocketSender)s!).CancelPending(), this) : default)
+                {
+                    result = await request.ConfigureAwait(false);
+                }
+
+                if (result >= 0)
+                {
+                    if (zeroCopy)
+                    {
+                        _statistics.AddPinnedZeroCopy(result);
+                    }
+                    else
+                    {
+                        _statistics.AddPinnedCopied(result, reason);
+                    }
+
+                    sent += result;
+                    if (!isStream || sent >= total)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                var errno = (Errno)(-result);
+                switch (errno)
+                {
+                    case Errno.EINTR:
+                    case Errno.EAGAIN:
+                        continue;
+                    case Errno.ECANCELED:
+                        cancellationToken.ThrowIfCancellationRequested();
+                        if (_disposing)
+                        {
+                            throw ThrowHelper.SocketDisposedDuringSend(sent, total);
+                        }
+
+                        continue; // the submitting thread exited: the kernel cancelled, nothing was sent
+                    case Errno.EOPNOTSUPP when zeroCopy:
+                        // A socket type without zero-copy send (SEND_ZC wants TCP or UDP): copy from now on.
+                        _zeroCopy = false;
+                        zeroCopy = false;
+                        reason = PinnedCopyReason.ZeroCopyOff;
+                        _statistics.SetZeroCopyOptInRefused();
+                        continue;
+                    case Errno.ENOBUFS when zeroCopy:
+                        _statistics.AddNoBufsFallback();
+                        zeroCopy = false;
+                        reason = PinnedCopyReason.NoBufs;
+                        continue;
+                    default:
+                        throw PosixErrors.Socket(errno, zeroCopy ? "io_uring send_zc" : "io_uring send");
+                }
+            }
+
+            succeeded = true;
+        }
+        catch (ZeroCopySocketException e) when (SocketHandleAccess.IsDisposed(_socket))
+        {
+            // Socket.Dispose shut the connection down under the send (we hold its handle).
+            throw ThrowHelper.SocketClosedDuringSend(sent, total, e);
+        }
+        finally
+        {
+            if (succeeded)
+            {
+                _statistics.AddPinnedSendCall();
+            }
+
+            batch.Release();
+            _epoll.ReleaseSocket(added);
+        }
+    }
+
+    private bool NeedsRoom(long bytes) => _statistics.PinnedBytesInFlight + bytes > _settings.MaxPinnedBytesInFlight;
+
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WaitForRoomAsync(long needed, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            int epoch = _released.Epoch;
+            long inFlight = _statistics.PinnedBytesInFlight;
+            if (inFlight == 0 || inFlight + needed <= _settings.MaxPinnedBytesInFlight)
+            {
+                return;
+            }
+
+            if (_disposing)
+            {
+                throw ThrowHelper.SocketDisposedDuringSend(0, needed);
+            }
+
+            _statistics.AddPinnedBackpressureWait();
+            await _released.WaitAsync(epoch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Submits one request for <paramref name="requested"/> bytes of the batch from <paramref name="offset"/>; the task is its request CQE's result.</summary>
+    private unsafe ValueTask<int> Submit(PinnedSendBatch batch, long offset, long requested, bool zeroCopy)
+    {
+        _request.Reset();
+        _requested = requested;
+        _requestZeroCopy = zeroCopy;
+        IoUringSendRecord record;
+        if (zeroCopy)
+        {
+            // The request's own hold on the batch: dropped by its notification.
+            batch.AddRef();
+            _statistics.AddPinnedInFlight(requested);
+            record = new IoUringSendRecord(this, batch, requested);
+        }
+        else
+        {
+            record = new IoUringSendRecord(this, null, requested);
+        }
+
+        Interlocked.Increment(ref _outstanding);
+
+        // Find the piece that holds byte `offset`.
+        int piece = 0;
+        long skip = offset;
+        while (skip >= batch.LengthOf(piece) && piece < batch.Count - 1)
+        {
+            skip -= batch.LengthOf(piece);
+            piece++;
+        }
+
+        ulong token;
+        uint flags = (uint)MSG_NOSIGNAL;
+        if (piece == batch.Count - 1 || batch.Count <= 1)
+        {
+            // The rest lies in one buffer: SEND_ZC (from its registered slab when it has one) or SEND.
+            byte* address = batch.Count == 0 ? null : batch.PointerOf(piece) + skip;
+            int fixedIndex = -1;
+            ushort ioprio = 0;
+            if (zeroCopy)
+            {
+                ioprio = IORING_SEND_ZC_REPORT_USAGE;
+                if (batch.SegmentOf(piece) is PinnedSegment segment && (fixedIndex = _engine.FixedIndexOf(segment.Slab)) >= 0)
+                {
+                    ioprio |= IORING_RECVSEND_FIXED_BUF;
+                }
+            }
+
+            token = _engine.Submit(record, zeroCopy ? IORING_OP_SEND_ZC : IORING_OP_SEND, _epoll.Fd, address, (uint)requested, flags, ioprio, fixedIndex);
+        }
+        else
+        {
+            // Several buffers: one sendmsg over all of them (unregistered: SENDMSG_ZC takes no fixed buffer).
+            int count = batch.Count - piece;
+            EnsureScratch(count);
+            for (int i = 0; i < count; i++)
+            {
+                long start = i == 0 ? skip : 0;
+                _iovecs[i].iov_base = batch.PointerOf(piece + i) + start;
+                _iovecs[i].iov_len = (nuint)(batch.LengthOf(piece + i) - start);
+            }
+
+            *_msg = default;
+            _msg->msg_iov = _iovecs;
+            _msg->msg_iovlen = (nuint)count;
+            token = _engine.Submit(record, zeroCopy ? IORING_OP_SENDMSG_ZC : IORING_OP_SENDMSG, _epoll.Fd, _msg, 1, flags, zeroCopy ? IORING_SEND_ZC_REPORT_USAGE : (ushort)0, -1);
+        }
+
+        Volatile.Write(ref _pendingToken, (long)token);
+        if (_disposing)
+        {
+            CancelPending();
+        }
+
+        short version = _request.Version;
+        return _request.GetStatus(version) == ValueTaskSourceStatus.Pending
+            ? new ValueTask<int>(this, version)
+            : new ValueTask<int>(_request.GetResult(version));
+    }
+
+    /// <summary>Cancels the request in flight, if any (a stale token matches nothing).</summary>
+    private void CancelPending()
+    {
+        long token = Volatile.Read(ref _pendingToken);
+        if (token != 0)
+        {
+            _engine.Cancel((ulong)token);
+        }
+    }
+
+    private unsafe void EnsureScratch(int count)
+    {
+        if (_msg == null)
+        {
+            _msg = (msghdr*)Marshal.AllocHGlobal(sizeof(msghdr));
+        }
+
+        if (count > _iovecCapacity)
+        {
+            int capacity = Math.Max(count, Math.Max(8, _iovecCapacity * 2));
+            if (_iovecs != null)
+            {
+                Marshal.FreeHGlobal((IntPtr)_iovecs);
+            }
+
+            _iovecs = (iovec*)Marshal.AllocHGlobal(capacity * sizeof(iovec));
+            _iovecCapacity = capacity;
+        }
+    }
+
+    private unsafe void FreeScratch()
+    {
+        if (_msg != null)
+        {
+            Marshal.FreeHGlobal((IntPtr)_msg);
+            _msg = null;
+        }
+
+        if (_iovecs != null)
+        {
+            Marshal.FreeHGlobal((IntPtr)_iovecs);
+            _iovecs = null;
+            _iovecCapacity = 0;
+        }
+    }
+}
