@@ -228,7 +228,7 @@ internal sealed unsafe class IoUringEngine
                         : " (refused by a seccomp filter or an LSM, as some container runtimes do)",
                     _ => string.Empty,
                 };
-                Volatile.Write(ref s_fallbackReason, $"{call} failed: {PosixErrors.Socket(errno, call).Message}{hint}");
+                Volatile.Write(ref s_fallbackReason, PosixErrors.Socket(errno, call).Message + hint);
                 return null;
             }
         }
