@@ -166,3 +166,15 @@ public sealed class PackagingFactAttribute : FactAttribute
 #endif
     }
 }
+
+/// <summary>A fact that needs the io_uring send engine in this process (Linux 6.0+, io_uring not refused); otherwise skipped with the probe's reason.</summary>
+public sealed class IoUringFactAttribute : FactAttribute
+{
+    public IoUringFactAttribute()
+    {
+        if (ZeroCopySocket.ProcessIoUringFallbackReason is string reason)
+        {
+            Skip = $"The io_uring engine is not available here: {reason}";
+        }
+    }
+}

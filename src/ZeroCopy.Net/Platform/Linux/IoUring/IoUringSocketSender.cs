@@ -153,19 +153,27 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
         if (record.Batch is PinnedSendBatch batch)
         {
             _statistics.AddPinnedInFlight(-record.Bytes);
-            _statistics.AddZeroCopyNotification();
-            _statistics.AddZeroCopyCompleted(copied, record.Bytes);
-            ZeroCopyStatistics.AddReleaseTime(record.StartTimestamp);
-            if (!copied)
+            if (record.Bytes == 0)
+            {
+                // A failed request (its error reached the sender): nothing was sent, nothing to count.
+            }
+            else if (!copied)
             {
                 _copiedStreak = 0;
             }
-            else if (record.Bytes > 0 && ++_copiedStreak >= _settings.CopiedCompletionsBeforeFallback && _settings.CopiedCompletionsBeforeFallback > 0 && _zeroCopy)
+            else if (++_copiedStreak >= _settings.CopiedCompletionsBeforeFallback && _settings.CopiedCompletionsBeforeFallback > 0 && _zeroCopy)
             {
                 // Loopback (and any device without scatter-gather) copies every byte anyway: the
                 // notification round trip buys nothing there.
                 _zeroCopy = false;
                 _statistics.SetZeroCopyDisabledByCopied();
+            }
+
+            if (record.Bytes > 0)
+            {
+                _statistics.AddZeroCopyNotification();
+                _statistics.AddZeroCopyCompleted(copied, record.Bytes);
+                ZeroCopyStatistics.AddReleaseTime(record.StartTimestamp);
             }
 
             batch.Release();
