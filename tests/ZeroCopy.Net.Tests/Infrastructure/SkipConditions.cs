@@ -178,3 +178,59 @@ public sealed class IoUringFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>The io_uring strace proof: needs strace and the probe (<see cref="StraceFactAttribute"/>) and the io_uring engine.</summary>
+public sealed class IoUringStraceFactAttribute : FactAttribute
+{
+    public IoUringStraceFactAttribute()
+    {
+        if (Strace.StraceRunner.UnavailableReason is string reason)
+        {
+            Skip = reason;
+        }
+        else if (ZeroCopySocket.ProcessIoUringFallbackReason is string fallback)
+        {
+            Skip = $"The io_uring engine is not available here: {fallback}";
+        }
+    }
+}
+
+/// <summary>Runs the probe under a seccomp filter compiled with gcc: needs the Linux kernel path, gcc and the built probe.</summary>
+public sealed class SeccompProbeFactAttribute : FactAttribute
+{
+    public SeccompProbeFactAttribute()
+    {
+        if (ZeroCopySocket.ProcessPlatformName != "linux")
+        {
+            Skip = $"Needs the Linux kernel path; this process uses '{ZeroCopySocket.ProcessPlatformName}'.";
+        }
+        else if (!Tools.OnPath("gcc"))
+        {
+            Skip = "gcc is not installed (apt-get install gcc); the seccomp helper is compiled at test time.";
+        }
+        else if (!File.Exists(Strace.StraceRunner.ProbePath))
+        {
+            Skip = $"The probe is not built at {Strace.StraceRunner.ProbePath}.";
+        }
+    }
+}
+
+/// <summary>Runs the probe without CAP_IPC_LOCK under a small RLIMIT_MEMLOCK: needs the io_uring engine, root, prlimit and setpriv, and the built probe.</summary>
+public sealed class MemlockProbeFactAttribute : FactAttribute
+{
+    public MemlockProbeFactAttribute()
+    {
+        if (ZeroCopySocket.ProcessIoUringFallbackReason is string fallback)
+        {
+            Skip = $"The io_uring engine is not available here: {fallback}";
+        }
+        else if (Environment.UserName != "root" || !Tools.OnPath("prlimit") || !Tools.OnPath("setpriv"))
+        {
+            Skip = "Needs root with prlimit and setpriv (util-linux) to drop CAP_IPC_LOCK and lower RLIMIT_MEMLOCK for a child.";
+        }
+        else if (!File.Exists(Strace.StraceRunner.ProbePath))
+        {
+            Skip = $"The probe is not built at {Strace.StraceRunner.ProbePath}.";
+        }
+    }
+}

@@ -38,6 +38,30 @@ public class SendPinnedAllocationTests
         Assert.True(zc.Statistics.PinnedZeroCopySyscalls >= 2000 + WarmUp);
     }
 
+    /// <summary>The io_uring engine: SEND_ZC from a registered slab, request CQE reaped by the submitter or the completion thread, notification releases the batch; nothing allocated per send on any thread.</summary>
+    [IoUringFact]
+    public async Task SteadyStateIoUringSendsAllocateNothing()
+    {
+        using var pool = new PinnedBufferPool();
+        using var pair = LoopbackPair.CreateUdp();
+        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions
+        {
+            BufferPool = pool,
+            Engine = SendEngine.IoUring,
+            PinnedZeroCopyThreshold = 0,
+            CopiedCompletionsBeforeFallback = 0,
+        });
+        Assert.Equal(SendEngine.IoUring, zc.Engine);
+
+        const int WarmUp = 4 * PinnedBufferPool.SlabBytes / 4096;
+        SendMany(zc, pool, WarmUp);
+        long before = ProcessAllocations.Now();
+        SendMany(zc, pool, 2000);
+        long allocated = ProcessAllocations.Now() - before;
+        Assert.True(allocated <= 8192, $"{allocated} bytes allocated over 2000 sends");
+        Assert.True(zc.Statistics.PinnedZeroCopySyscalls >= 2000 + WarmUp);
+    }
+
     private static void SendMany(ZeroCopySocket zc, PinnedBufferPool pool, int count)
     {
         for (int i = 0; i < count; i++)
