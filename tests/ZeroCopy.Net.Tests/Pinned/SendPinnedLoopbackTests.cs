@@ -18,8 +18,12 @@ public class SendPinnedLoopbackTests
 {
     private static readonly bool s_linux = ZeroCopySocket.ProcessPlatformName == "linux";
 
-    private static ZeroCopySocketOptions ForcedZeroCopy(PinnedBufferPool pool, bool forcePortable = false) => new()
+    /// <summary>The engine the kernel-path sockets ask for; <see cref="SendPinnedLoopbackTestsOnIoUring"/> runs every test again with io_uring.</summary>
+    protected virtual SendEngine Engine => SendEngine.Auto;
+
+    private ZeroCopySocketOptions ForcedZeroCopy(PinnedBufferPool pool, bool forcePortable = false) => new()
     {
+        Engine = Engine,
         BufferPool = pool,
         PinnedZeroCopyThreshold = 0,
         CopiedCompletionsBeforeFallback = 0,
@@ -218,7 +222,7 @@ public class SendPinnedLoopbackTests
     {
         using var pool = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
-        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool, CopiedCompletionsBeforeFallback = 16 });
+        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool, CopiedCompletionsBeforeFallback = 16, Engine = Engine });
         const int Length = 64 * 1024;
         const int Sends = 200;
         Task<long> receive = StreamPattern.ReceiveAndVerifyAsync(pair.Server, (long)Length * Sends, seed: 9);
@@ -243,7 +247,7 @@ public class SendPinnedLoopbackTests
     {
         using var pool = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
-        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool });
+        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool, Engine = Engine });
         Task<long> receive = StreamPattern.ReceiveAndVerifyAsync(pair.Server, 100 * 1000, seed: 2);
         for (int i = 0; i < 100; i++)
         {
@@ -367,4 +371,14 @@ public class SendPinnedLoopbackTests
             Assert.Equal(zc.Statistics.PinnedZeroCopySyscalls, zc.Statistics.ZeroCopyCompletedSends);
         }
     }
+}
+
+/// <summary>
+/// Every test above on the io_uring engine (<see cref="SendEngine.IoUring"/>): SEND_ZC from registered
+/// slabs, notifications as CQEs. Where the process cannot use io_uring the sockets fall back to epoll
+/// and these runs repeat the epoll ones (IoUringSendTests are skipped there with the reason).
+/// </summary>
+public sealed class SendPinnedLoopbackTestsOnIoUring : SendPinnedLoopbackTests
+{
+    protected override SendEngine Engine => SendEngine.IoUring;
 }

@@ -76,7 +76,9 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
         _epoll = new LinuxSocketSender(socket, settings, statistics);
     }
 
-    public override ZeroCopyCapabilities Capabilities => _epoll.Capabilities | ZeroCopyCapabilities.MsgZeroCopy;
+    /// <summary>The epoll sender's, with zero-copy pinned sends while this socket still has them (SEND_ZC stands in for MSG_ZEROCOPY).</summary>
+    public override ZeroCopyCapabilities Capabilities
+        => (_epoll.Capabilities & ~ZeroCopyCapabilities.MsgZeroCopy) | (_zeroCopy ? ZeroCopyCapabilities.MsgZeroCopy : 0);
 
     /// <summary>Whether the socket still sends zero-copy (false after too many COPIED notifications or EOPNOTSUPP).</summary>
     public bool ZeroCopyEnabled => _zeroCopy;
