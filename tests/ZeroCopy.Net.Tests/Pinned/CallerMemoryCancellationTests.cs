@@ -19,6 +19,9 @@ namespace ZeroCopy.Net.Tests.Pinned;
 /// </summary>
 public class CallerMemoryCancellationTests
 {
+    /// <summary>The engine the kernel-path sockets ask for; <see cref="CallerMemoryCancellationTestsOnIoUring"/> runs every test again with io_uring.</summary>
+    protected virtual SendEngine Engine => SendEngine.Auto;
+
     [LinuxKernelFact]
     public async Task ACancelledSendToAStalledPeerEndsPromptlyAndHandsOverTheRelease()
     {
@@ -27,6 +30,7 @@ public class CallerMemoryCancellationTests
         pair.Client.SendBufferSize = 64 * 1024;
         var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions
         {
+            Engine = Engine,
             PinnedZeroCopyThreshold = 0,
             CopiedCompletionsBeforeFallback = 0,
             DisposeTimeout = TimeSpan.FromMilliseconds(500),
@@ -63,7 +67,7 @@ public class CallerMemoryCancellationTests
     {
         using var pool = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
-        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool, ForcePortable = forcePortable });
+        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { Engine = Engine, BufferPool = pool, ForcePortable = forcePortable });
         PinnedBuffer buffer = zc.RentBuffer(4096);
         ArgumentException error = Assert.Throws<ArgumentException>(() => { _ = zc.SendPinnedAsync(buffer.Memory); });
         Assert.Contains("PinnedBuffer", error.Message, StringComparison.Ordinal);
@@ -78,4 +82,10 @@ public class CallerMemoryCancellationTests
         await Headers.ResponseExchange.ReceiveExactlyAsync(pair.Server, received, 3);
         Assert.Equal(new byte[] { 9, 9, 9 }, received);
     }
+}
+
+/// <summary>Every test above on the io_uring engine (falls back to epoll, and repeats those runs, where the process cannot use io_uring).</summary>
+public sealed class CallerMemoryCancellationTestsOnIoUring : CallerMemoryCancellationTests
+{
+    protected override SendEngine Engine => SendEngine.IoUring;
 }

@@ -14,6 +14,9 @@ namespace ZeroCopy.Net.Tests.Pinned;
 /// <summary>Bad input and faults: nothing is lost, nothing is released early, nothing leaks.</summary>
 public class SendPinnedFaultTests
 {
+    /// <summary>The engine the kernel-path sockets ask for; <see cref="SendPinnedFaultTestsOnIoUring"/> runs every test again with io_uring.</summary>
+    protected virtual SendEngine Engine => SendEngine.Auto;
+
     private static readonly bool s_linux = ZeroCopySocket.ProcessPlatformName == "linux";
 
     [Theory]
@@ -23,7 +26,7 @@ public class SendPinnedFaultTests
         using var pool = new PinnedBufferPool();
         using var other = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
-        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool, ForcePortable = forcePortable });
+        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { Engine = Engine, BufferPool = pool, ForcePortable = forcePortable });
         PinnedBuffer buffer = zc.RentBuffer(4096);
 
         Assert.Throws<ArgumentException>(() => { _ = zc.SendPinnedAsync(default(PinnedBuffer), 0); });
@@ -59,7 +62,7 @@ public class SendPinnedFaultTests
         using var pool = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
         PinnedBuffer buffer = pool.Rent(10);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool, MaxPinnedBytesInFlight = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { Engine = Engine, BufferPool = pool, MaxPinnedBytesInFlight = 0 }));
         Assert.True(buffer.IsOwned);
         buffer.Dispose();
     }
@@ -70,7 +73,7 @@ public class SendPinnedFaultTests
     {
         using var pool = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
-        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool, ForcePortable = forcePortable, PinnedZeroCopyThreshold = 0 });
+        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { Engine = Engine, BufferPool = pool, ForcePortable = forcePortable, PinnedZeroCopyThreshold = 0 });
         PinnedBuffer buffer = zc.RentBuffer(65536);
         PinnedBuffer copy = buffer;
         Memory<byte> memory = buffer.Memory;
@@ -105,7 +108,7 @@ public class SendPinnedFaultTests
     {
         using var pool = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
-        var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool, ForcePortable = forcePortable });
+        var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { Engine = Engine, BufferPool = pool, ForcePortable = forcePortable });
         PinnedBuffer buffer = zc.RentBuffer(100);
         await zc.DisposeAsync();
         Assert.Throws<ObjectDisposedException>(() => { _ = zc.SendPinnedAsync(buffer, 100); });
@@ -122,7 +125,7 @@ public class SendPinnedFaultTests
         using var pair = await LoopbackPair.CreateTcpAsync();
         pair.Server.ReceiveBufferSize = 64 * 1024;
         pair.Client.SendBufferSize = 4 * 1024 * 1024;
-        var options = new ZeroCopySocketOptions { BufferPool = pool, PinnedZeroCopyThreshold = 0, CopiedCompletionsBeforeFallback = 0, MaxPinnedBytesInFlight = 64L * 1024 * 1024 };
+        var options = new ZeroCopySocketOptions { Engine = Engine, BufferPool = pool, PinnedZeroCopyThreshold = 0, CopiedCompletionsBeforeFallback = 0, MaxPinnedBytesInFlight = 64L * 1024 * 1024 };
         var zc = new ZeroCopySocket(pair.Client, options);
 
         // Fill the peer's window and the send queue while the peer reads nothing.
@@ -180,7 +183,7 @@ public class SendPinnedFaultTests
         using var pair = await LoopbackPair.CreateTcpAsync();
         pair.Server.ReceiveBufferSize = 32 * 1024;
         pair.Client.SendBufferSize = 4 * 1024 * 1024;
-        var options = new ZeroCopySocketOptions { BufferPool = pool, PinnedZeroCopyThreshold = 0, CopiedCompletionsBeforeFallback = 0, MaxPinnedBytesInFlight = 512 * 1024 };
+        var options = new ZeroCopySocketOptions { Engine = Engine, BufferPool = pool, PinnedZeroCopyThreshold = 0, CopiedCompletionsBeforeFallback = 0, MaxPinnedBytesInFlight = 512 * 1024 };
         await using var zc = new ZeroCopySocket(pair.Client, options);
 
         long sent = 0;
@@ -229,6 +232,7 @@ public class SendPinnedFaultTests
         pair.Client.SendBufferSize = 4 * 1024 * 1024;
         var options = new ZeroCopySocketOptions
         {
+            Engine = Engine,
             BufferPool = pool,
             PinnedZeroCopyThreshold = 0,
             CopiedCompletionsBeforeFallback = 0,
@@ -287,4 +291,10 @@ public class SendPinnedFaultTests
 
         pair.Client.Dispose();
     }
+}
+
+/// <summary>Every test above on the io_uring engine (falls back to epoll, and repeats those runs, where the process cannot use io_uring).</summary>
+public sealed class SendPinnedFaultTestsOnIoUring : SendPinnedFaultTests
+{
+    protected override SendEngine Engine => SendEngine.IoUring;
 }

@@ -13,8 +13,11 @@ using ZeroCopy.Net.Tests.Infrastructure;
 
 namespace ZeroCopy.Net.Tests.Pipelines;
 
-public sealed class ZeroCopyPipeWriterTests
+public class ZeroCopyPipeWriterTests
 {
+    /// <summary>The engine the kernel-path sockets ask for; <see cref="ZeroCopyPipeWriterTestsOnIoUring"/> runs every test again with io_uring.</summary>
+    protected virtual SendEngine Engine => SendEngine.Auto;
+
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     /// <summary>A message size and whether the writer flushes after it.</summary>
@@ -61,7 +64,7 @@ public sealed class ZeroCopyPipeWriterTests
         using var pool = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
         using var cts = new CancellationTokenSource(Timeout);
-        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { ForcePortable = forcePortable, BufferPool = pool });
+        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { Engine = Engine, ForcePortable = forcePortable, BufferPool = pool });
         ZeroCopyPipeWriter writer = socket.CreatePipeWriter();
         LengthPrefixedMessages.Write(writer, seed: 3, index: 0, length: 50_000);
         Assert.Equal(50_004, writer.UnflushedBytes);
@@ -95,7 +98,7 @@ public sealed class ZeroCopyPipeWriterTests
         pair.Client.SendBufferSize = 16 * 1024;
         pair.Server.ReceiveBufferSize = 16 * 1024;
         using var cts = new CancellationTokenSource(Timeout);
-        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { ForcePortable = forcePortable, BufferPool = pool });
+        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { Engine = Engine, ForcePortable = forcePortable, BufferPool = pool });
         ZeroCopyPipeWriter writer = socket.CreatePipeWriter(new ZeroCopyPipeWriterOptions { MinimumSegmentSize = 64 * 1024 });
         for (int i = 0; i < 4; i++)
         {
@@ -150,7 +153,7 @@ public sealed class ZeroCopyPipeWriterTests
         using var pool = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
         using var cts = new CancellationTokenSource(Timeout);
-        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { ForcePortable = forcePortable, BufferPool = pool, OwnsSocket = true });
+        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { Engine = Engine, ForcePortable = forcePortable, BufferPool = pool, OwnsSocket = true });
         ZeroCopyPipeWriter writer = socket.CreatePipeWriter();
         LengthPrefixedMessages.Write(writer, seed: 11, index: 0, length: 70_000);
         LengthPrefixedMessages.Write(writer, seed: 11, index: 1, length: 3);
@@ -173,7 +176,7 @@ public sealed class ZeroCopyPipeWriterTests
     {
         using var pool = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
-        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool, OwnsSocket = true });
+        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { Engine = Engine, BufferPool = pool, OwnsSocket = true });
         ZeroCopyPipeWriter writer = socket.CreatePipeWriter();
         LengthPrefixedMessages.Write(writer, seed: 1, index: 0, length: 100_000);
         Assert.True(pool.RentedBuffers > 0);
@@ -191,7 +194,7 @@ public sealed class ZeroCopyPipeWriterTests
     {
         using var pool = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
-        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { ForcePortable = forcePortable, BufferPool = pool });
+        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { Engine = Engine, ForcePortable = forcePortable, BufferPool = pool });
         ZeroCopyPipeWriter writer = socket.CreatePipeWriter(new ZeroCopyPipeWriterOptions { LeaveOpen = true });
         LengthPrefixedMessages.Write(writer, seed: 2, index: 0, length: 90_000);
 
@@ -208,7 +211,7 @@ public sealed class ZeroCopyPipeWriterTests
     {
         using var pool = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
-        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool });
+        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { Engine = Engine, BufferPool = pool });
         ZeroCopyPipeWriter writer = socket.CreatePipeWriter(new ZeroCopyPipeWriterOptions { MinimumSegmentSize = 4096 });
         Assert.True(writer.CanGetUnflushedBytes);
 
@@ -238,12 +241,12 @@ public sealed class ZeroCopyPipeWriterTests
         Assert.Equal(0, pool.RentedBuffers);
     }
 
-    private static async Task RunScriptAsync(Step[] script, bool forcePortable, int seed, int segmentSize = ZeroCopyPipeWriterOptions.DefaultMinimumSegmentSize)
+    private async Task RunScriptAsync(Step[] script, bool forcePortable, int seed, int segmentSize = ZeroCopyPipeWriterOptions.DefaultMinimumSegmentSize)
     {
         using var pool = new PinnedBufferPool();
         using var pair = await LoopbackPair.CreateTcpAsync();
         using var cts = new CancellationTokenSource(Timeout);
-        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { ForcePortable = forcePortable, BufferPool = pool, OwnsSocket = true });
+        var socket = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { Engine = Engine, ForcePortable = forcePortable, BufferPool = pool, OwnsSocket = true });
         PipeWriter writer = socket.CreatePipeWriter(new ZeroCopyPipeWriterOptions { MinimumSegmentSize = segmentSize });
         int[] lengths = script.Select(s => s.Length).ToArray();
         Task receive = Task.Run(() => LengthPrefixedMessages.ReceiveAndVerifyAsync(pair.Server, seed, lengths, expectEof: true, cts.Token));
@@ -274,4 +277,10 @@ public sealed class ZeroCopyPipeWriterTests
         Assert.Equal(0, pool.RentedBuffers);
         Assert.Equal(0, pool.InFlightBuffers);
     }
+}
+
+/// <summary>Every test above on the io_uring engine (falls back to epoll, and repeats those runs, where the process cannot use io_uring).</summary>
+public sealed class ZeroCopyPipeWriterTestsOnIoUring : ZeroCopyPipeWriterTests
+{
+    protected override SendEngine Engine => SendEngine.IoUring;
 }

@@ -47,6 +47,9 @@ internal readonly struct IoUringSendRecord
     public long StartTimestamp { get; }
 
     public IoUringSendRecord WithBytes(long bytes) => new(this, bytes);
+
+    /// <summary>The record without its batch: its hold was dropped already (abandoned at disposal), so its notification releases nothing.</summary>
+    public IoUringSendRecord WithoutBatch() => new(Target, null, Bytes);
 }
 
 /// <summary>
@@ -188,6 +191,31 @@ internal sealed unsafe class IoUringEngine
         }
 
         EnterSubmit();
+    }
+
+    /// <summary>
+    /// Takes the batches of <paramref name="target"/>'s requests that still wait for their
+    /// notification out of the table (disposal gave up on them): their later CQEs release nothing,
+    /// and the caller drops their holds (as abandoned) exactly once. Allocates; disposal only.
+    /// </summary>
+    public System.Collections.Generic.List<IoUringSendRecord> Abandon(IIoUringSendTarget target)
+    {
+        var abandoned = new System.Collections.Generic.List<IoUringSendRecord>();
+        lock (_submitLock)
+        {
+            _table.RewriteLive(record =>
+            {
+                if (!ReferenceEquals(record.Target, target) || record.Batch is null)
+                {
+                    return record;
+                }
+
+                abandoned.Add(record);
+                return record.WithoutBatch();
+            });
+        }
+
+        return abandoned;
     }
 
     /// <summary>

@@ -130,6 +130,15 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
             await Task.Delay(5).ConfigureAwait(false);
         }
 
+        // As the epoll engine does: what the kernel still holds after DisposeTimeout is abandoned and
+        // its buffers quarantined (never reused). The pages stay safe for the kernel: it holds its own
+        // references (registered slabs: the registration's; unregistered: the request's pins).
+        foreach (IoUringSendRecord record in _engine.Abandon(this))
+        {
+            _statistics.AddZeroCopyAbandoned(record.Bytes);
+            record.Batch!.Abandon();
+        }
+
         await _epoll.DisposeAsync().ConfigureAwait(false);
         FreeScratch();
     }

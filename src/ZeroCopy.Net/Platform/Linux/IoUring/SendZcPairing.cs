@@ -95,6 +95,18 @@ internal sealed class SendZcPairing<T>
         }
     }
 
+    /// <summary>Rewrites the payload of every request not released yet (disposal: a socket gives up its outstanding requests).</summary>
+    public void RewriteLive(Func<T, T> rewrite)
+    {
+        for (int i = 0; i < _slots.Length; i++)
+        {
+            if ((_slots[i].State & InUse) != 0)
+            {
+                _slots[i].Value = rewrite(_slots[i].Value);
+            }
+        }
+    }
+
     /// <summary>
     /// Applies one CQE. <paramref name="value"/> is the slot's payload for a <see cref="CqeKind.Request"/>
     /// or <see cref="CqeKind.Notification"/>; <paramref name="released"/> says the request's memory is
