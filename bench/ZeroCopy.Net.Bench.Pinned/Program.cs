@@ -104,6 +104,25 @@ foreach (int size in sizes)
         $"| {mode} | {size / 1024} KiB | {bcl[0]:F2} / {Median(bcl):F2} / {bcl[^1]:F2} | {pinned[0]:F2} / {Median(pinned):F2} / {pinned[^1]:F2} | {Median(pinned) / Median(bcl):F2}x |"));
 }
 
+if (paths.Contains("pinned-iouring"))
+{
+    Console.WriteLine();
+    Console.WriteLine("| transport | size | SendPinnedAsync epoll GB/s min/med/max | SendPinnedAsync io_uring GB/s min/med/max | io_uring / epoll (medians) |");
+    Console.WriteLine("|---|---|---|---|---|");
+    foreach (int size in sizes)
+    {
+        double[] epoll = results.Where(r => r.Size == size && r.Path is "pinned" or "pinned-epoll").Select(r => r.GBps).OrderBy(x => x).ToArray();
+        double[] uring = results.Where(r => r.Size == size && r.Path == "pinned-iouring").Select(r => r.GBps).OrderBy(x => x).ToArray();
+        if (epoll.Length == 0 || uring.Length == 0)
+        {
+            continue;
+        }
+
+        Console.WriteLine(FormattableString.Invariant(
+            $"| {mode} | {size / 1024} KiB | {epoll[0]:F2} / {Median(epoll):F2} / {epoll[^1]:F2} | {uring[0]:F2} / {Median(uring):F2} / {uring[^1]:F2} | {Median(uring) / Median(epoll):F2}x |"));
+    }
+}
+
 return 0;
 
 double Option(string name, double fallback)
@@ -194,13 +213,23 @@ async Task<double> MeasureAsync(Socket socket, string path, int size)
     {
         // Default options: the measured threshold and the COPIED adaptation are what users get
         // (--threshold overrides the threshold, to measure the crossover).
-        var options = new ZeroCopySocketOptions { BufferPool = pool };
+        // "pinned" = the default engine (Auto, today epoll); "pinned-iouring" asks for the io_uring
+        // engine (SEND_ZC from registered slabs), "pinned-epoll" names epoll explicitly.
+        var options = new ZeroCopySocketOptions
+        {
+            BufferPool = pool,
+            Engine = path switch { "pinned-iouring" => SendEngine.IoUring, "pinned-epoll" => SendEngine.Epoll, _ => SendEngine.Auto },
+        };
         if (threshold is int t)
         {
             options.PinnedZeroCopyThreshold = t;
         }
 
         await using var zc = new ZeroCopySocket(socket, options);
+        if (options.Engine == SendEngine.IoUring && zc.Engine != SendEngine.IoUring)
+        {
+            Console.Error.WriteLine($"#   {path}: io_uring unavailable, this row is epoll: {ZeroCopySocket.ProcessIoUringFallbackReason}");
+        }
         while (watch.ElapsedTicks < deadline)
         {
             for (int i = 0; i < 64; i++)
@@ -220,7 +249,7 @@ async Task<double> MeasureAsync(Socket socket, string path, int size)
         watch.Stop();
         ZeroCopyStatistics s = zc.Statistics;
         Console.Error.WriteLine(FormattableString.Invariant(
-            $"#   pinned {size}: zerocopy syscalls {s.PinnedZeroCopySyscalls}, completed {s.ZeroCopyCompletedSends} (copied {s.ZeroCopyCopiedCompletions}), notifications {s.ZeroCopyNotifications}, copied bytes {s.PinnedCopiedBytes}, nobufs {s.ZeroCopyNoBufsFallbacks}, backpressure waits {s.PinnedBackpressureWaits}, switched-to-copy {s.ZeroCopyDisabledByCopiedCompletions}"));
+            $"#   {path} {size} ({zc.Engine}): zerocopy syscalls {s.PinnedZeroCopySyscalls}, completed {s.ZeroCopyCompletedSends} (copied {s.ZeroCopyCopiedCompletions}), notifications {s.ZeroCopyNotifications}, copied bytes {s.PinnedCopiedBytes}, nobufs {s.ZeroCopyNoBufsFallbacks}, backpressure waits {s.PinnedBackpressureWaits}, switched-to-copy {s.ZeroCopyDisabledByCopiedCompletions}"));
         return sent / watch.Elapsed.TotalSeconds / 1e9;
     }
 

@@ -7,8 +7,11 @@
 # device path and dropped, never copied: sender-bound zero-copy. Then runs the same harness on
 # loopback TCP (where the kernel always copies) inside the same namespace. No packet leaves the
 # namespace. Then the same workload in plain C (raw_udp.c, built here with gcc), on 4 KiB pages and
-# on huge pages: the ceiling, measured in the same run. Run as root.
+# on huge pages: the ceiling, measured in the same run; and raw C io_uring (raw_uring.c, liburing:
+# SEND, SEND_ZC, SEND_ZC from registered buffers at queue depth 8). Run as root.
 # Usage: bench/zerocopy-veth/run.sh [--seconds S] [--rounds N] [other harness options, e.g. --threshold 0]
+# The library's two engines in the same run: --paths bcl,pinned,pinned-iouring (pinned = the default
+# engine, epoll; pinned-iouring = ZeroCopySocketOptions.Engine = IoUring).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -57,6 +60,12 @@ dotnet build bench/ZeroCopy.Net.Bench.Pinned -c Release -v q -nologo >/dev/null
 DLL=bench/ZeroCopy.Net.Bench.Pinned/bin/Release/net10.0/ZeroCopy.Net.Bench.Pinned.dll
 RAW=$(mktemp -d)/raw_udp
 gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$RAW" bench/zerocopy-veth/raw_udp.c
+# The io_uring ceiling needs liburing's header (the library itself does not use liburing).
+if [ ! -f /usr/include/liburing.h ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liburing-dev >/dev/null
+fi
+RAW_URING=$(dirname "$RAW")/raw_uring
+gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$RAW_URING" bench/zerocopy-veth/raw_uring.c -luring
 
 echo "# machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), THP $(cat /sys/kernel/mm/transparent_hugepage/enabled), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -69,6 +78,9 @@ for write in stamp none; do
   stampflag=$([ "$write" = stamp ] && echo 1 || echo 0)
   ip netns exec "$NS" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag"
   ip netns exec "$NS" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 1 "$stampflag"
+  echo "## raw C io_uring on the same rig, write=$write: SEND / SEND_ZC / SEND_ZC fixed buffers, depth 8; 4 KiB pages, then huge pages"
+  ip netns exec "$NS" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag"
+  ip netns exec "$NS" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 1 "$stampflag"
 done
 echo "## loopback TCP"
 ip netns exec "$NS" dotnet "$DLL" tcp "$@"

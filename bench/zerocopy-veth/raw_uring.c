@@ -1,0 +1,194 @@
+/*
+ * The io_uring ceiling beside raw_udp.c's MSG_ZEROCOPY one: the same workload (connected UDP with
+ * UDP_SEGMENT=1400 to an address the rig drops at the device, a 512 MiB working set rotated so the
+ * data is cold, the optional 64-byte stamp per 4 KiB page) sent with IORING_OP_SEND_ZC from the
+ * working set registered once as fixed buffers (IORING_REGISTER_BUFFERS), queue depth 8: up to 8
+ * sends in flight, submitted together, completions (request CQE + notification CQE) reaped from the
+ * ring. Also IORING_OP_SEND (copy) at the same depth, and SEND_ZC without registration, so the
+ * table shows what registration buys. Built with liburing (Debian liburing-dev): the C ceiling
+ * only; the library itself makes the raw syscalls.
+ *
+ *   raw_uring <dst-ip> <port> <seconds> <rounds> <huge:0|1> <stamp:0|1>
+ *
+ * Prints one line per measurement, plus CPU seconds per GB and io_uring_enter calls per send:
+ *   raw-uring-<send|sendzc|sendzc-fixed>-<4k|huge> <size> <round> <GB/s> cpu_s_per_gb=<x> enters_per_send=<y>
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <liburing.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
+#define WORKING_SET (512ul << 20)
+#define DEPTH 8
+
+enum mode { MODE_SEND, MODE_SENDZC, MODE_SENDZC_FIXED };
+static const char *mode_names[] = { "send", "sendzc", "sendzc-fixed" };
+
+static int stamp = 1;
+static long enters;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double cpu_now(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
+/* Reaps every CQE ready; returns bytes sent by request CQEs; updates requests/notifications outstanding. */
+static long reap(struct io_uring *ring, int *requests, int *notifs)
+{
+    long sent = 0;
+    struct io_uring_cqe *cqe;
+    unsigned head, n = 0;
+    io_uring_for_each_cqe(ring, head, cqe) {
+        n++;
+        if (cqe->flags & IORING_CQE_F_NOTIF) {
+            (*notifs)--;
+            continue;
+        }
+        (*requests)--;
+        if (cqe->flags & IORING_CQE_F_MORE)
+            (*notifs)++;
+        if (cqe->res < 0 && cqe->res != -EAGAIN && cqe->res != -ENOBUFS) {
+            fprintf(stderr, "send: %s\n", strerror(-cqe->res));
+            exit(1);
+        }
+        if (cqe->res > 0)
+            sent += cqe->res;
+    }
+    io_uring_cq_advance(ring, n);
+    return sent;
+}
+
+static double measure(struct io_uring *ring, int fd, char *mem, int size, enum mode mode, double seconds, long *sequence, double *cpu_per_gb, double *enters_per_send)
+{
+    int slot = size > 65000 ? 65536 : size;
+    if (size > 65000)
+        size = 65000; /* UDP's limit is 65507: the "64 KiB" row sends 65000-byte datagrams */
+    long slots = (long)(WORKING_SET / (size_t)slot);
+    long sent = 0, sends = 0;
+    int requests = 0, notifs = 0;
+    long enters_before = enters;
+    double cpu_start = cpu_now();
+    double start = now(), end = start + seconds;
+    while (now() < end) {
+        /* Fill the queue to DEPTH requests, then one io_uring_enter submits them and waits for one CQE. */
+        while (requests < DEPTH && notifs < 4 * DEPTH) {
+            long seq = (*sequence)++;
+            char *p = mem + (seq % slots) * slot;
+            for (int page = 0; stamp && page < size; page += 4096) {
+                memcpy(p + page, &seq, sizeof seq);
+                memset(p + page + 8, (char)seq, 56);
+            }
+            struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+            if (mode == MODE_SEND)
+                io_uring_prep_send(sqe, fd, p, (size_t)size, 0);
+            else if (mode == MODE_SENDZC)
+                io_uring_prep_send_zc(sqe, fd, p, (size_t)size, 0, 0);
+            else
+                io_uring_prep_send_zc_fixed(sqe, fd, p, (size_t)size, 0, 0, 0);
+            requests++;
+            sends++;
+        }
+        enters++;
+        if (io_uring_submit_and_wait(ring, 1) < 0) {
+            perror("io_uring_submit_and_wait");
+            exit(1);
+        }
+        sent += reap(ring, &requests, &notifs);
+    }
+    double elapsed = now() - start;
+    while (requests > 0 || notifs > 0) {
+        enters++;
+        io_uring_submit_and_wait(ring, 1);
+        reap(ring, &requests, &notifs); /* bytes after the deadline are not counted */
+    }
+    double cpu = cpu_now() - cpu_start;
+    *cpu_per_gb = sent > 0 ? cpu / ((double)sent / 1e9) : 0;
+    *enters_per_send = sends > 0 ? (double)(enters - enters_before) / (double)sends : 0;
+    return (double)sent / elapsed / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 7) {
+        fprintf(stderr, "usage: %s <dst-ip> <port> <seconds> <rounds> <huge:0|1> <stamp:0|1>\n", argv[0]);
+        return 2;
+    }
+    stamp = atoi(argv[6]);
+    double seconds = atof(argv[3]);
+    int rounds = atoi(argv[4]);
+    int huge = atoi(argv[5]);
+
+    char *mem = mmap(NULL, WORKING_SET, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+    if (huge)
+        madvise(mem, WORKING_SET, MADV_HUGEPAGE);
+    memset(mem, 1, WORKING_SET);
+
+    struct io_uring ring;
+    int rc = io_uring_queue_init(64, &ring, 0);
+    if (rc < 0) {
+        fprintf(stderr, "io_uring_queue_init: %s\n", strerror(-rc));
+        return 1;
+    }
+    /* One fixed buffer covering the whole working set (a buffer may be up to 1 GiB). Charged to
+     * RLIMIT_MEMLOCK unless the process has CAP_IPC_LOCK (the rig runs as root). */
+    struct iovec whole = { .iov_base = mem, .iov_len = WORKING_SET };
+    rc = io_uring_register_buffers(&ring, &whole, 1);
+    if (rc < 0) {
+        fprintf(stderr, "io_uring_register_buffers: %s (ulimit -l?)\n", strerror(-rc));
+        return 1;
+    }
+
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    int segment = 1400, sndbuf = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    setsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, sizeof segment);
+    struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[2]))};
+    inet_pton(AF_INET, argv[1], &dst.sin_addr);
+    if (connect(fd, (struct sockaddr *)&dst, sizeof dst) != 0) {
+        perror("connect");
+        return 1;
+    }
+
+    const int sizes[] = {8192, 16384, 32768, 65536};
+    long sequence = 0;
+    double cpu, per;
+    for (unsigned s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        for (int m = MODE_SEND; m <= MODE_SENDZC_FIXED; m++)
+            measure(&ring, fd, mem, sizes[s], (enum mode)m, 0.2, &sequence, &cpu, &per); /* warm-up, not reported */
+        for (int round = 1; round <= rounds; round++) {
+            for (int m = MODE_SEND; m <= MODE_SENDZC_FIXED; m++) {
+                double gbps = measure(&ring, fd, mem, sizes[s], (enum mode)m, seconds, &sequence, &cpu, &per);
+                printf("raw-uring-%s-%s %d %d %.2f cpu_s_per_gb=%.3f enters_per_send=%.3f\n", mode_names[m], huge ? "huge" : "4k", sizes[s], round, gbps, cpu, per);
+                fflush(stdout);
+            }
+        }
+    }
+    io_uring_queue_exit(&ring);
+    return 0;
+}
