@@ -65,7 +65,8 @@ internal readonly struct IoUringSendRecord
 /// <see cref="_reapLock"/> by the submitter right after its enter (a send the kernel finished inline
 /// completes without a thread hop) and by a dedicated completion thread blocked in
 /// io_uring_enter(IORING_ENTER_GETEVENTS) for everything that completes later: notifications, and
-/// sends the kernel parked until the socket had room.</para>
+/// sends the kernel parked until the socket had room. The completion thread waits in the kernel only
+/// while some request is outstanding (see <see cref="RunCompletions"/>).</para>
 /// <para>Never SQPOLL (a kernel thread spinning per process is not a library's call to make) and
 /// never IORING_SETUP_SINGLE_ISSUER (two threads enter the ring).</para>
 /// <para>Fixed buffers: a sparse table of <see cref="FixedBufferSlots"/> slots is registered at
@@ -95,6 +96,12 @@ internal sealed unsafe class IoUringEngine
     private int _freeFixedCount;
     private int _nextFixed;
     private long _enterCalls;
+
+    // Requests whose memory is not released yet (Interlocked: a full fence, see RunCompletions), and
+    // whether the completion thread sleeps on _idleLock because there were none.
+    private long _live;
+    private readonly object _idleLock = new();
+    private bool _idle;
     private volatile string? _fixedBufferFallbackReason;
 
     private IoUringEngine(IoUringRing ring, string? fixedTableRefused)
@@ -161,6 +168,7 @@ internal sealed unsafe class IoUringEngine
         {
             io_uring_sqe* sqe = NextSqeLocked();
             token = _table.Begin(record);
+            Interlocked.Increment(ref _live);
             sqe->opcode = opcode;
             sqe->fd = fd;
             sqe->addr = (ulong)address;
@@ -174,6 +182,13 @@ internal sealed unsafe class IoUringEngine
 
         EnterSubmit();
         ReapIfIdle();
+        if (Interlocked.Read(ref _live) != 0)
+        {
+            // Something completes later (a parked request, a notification not posted yet): the
+            // completion thread must be in the kernel waiting for it.
+            WakeCompletions();
+        }
+
         return token;
     }
 
@@ -481,11 +496,34 @@ internal sealed unsafe class IoUringEngine
         }
     }
 
-    /// <summary>The completion thread: waits in the kernel for at least one CQE, reaps everything, repeats. A broken ring fails the process, as the epoll reactor does.</summary>
+    /// <summary>
+    /// The completion thread: while requests are outstanding, waits in the kernel for at least one
+    /// CQE and reaps; while none are, sleeps on <see cref="_idleLock"/>, so that a send the submitter
+    /// completed and reaped inline (request and notification both posted during its enter, as on a
+    /// device that frees packets at once) does not also wake this thread. A broken ring fails the
+    /// process, as the epoll reactor does.
+    /// </summary>
+    /// <remarks>
+    /// No lost wakeup: this thread sets <see cref="_idle"/> and then reads <see cref="_live"/> under
+    /// <see cref="_idleLock"/>; a submitter increments <see cref="_live"/> (a full fence) before it
+    /// reads <see cref="_idle"/> and pulses under the same lock. Either this thread sees the new
+    /// request, or the submitter sees it idle and wakes it.
+    /// </remarks>
     private void RunCompletions()
     {
         while (true)
         {
+            lock (_idleLock)
+            {
+                Volatile.Write(ref _idle, true);
+                while (Interlocked.Read(ref _live) == 0)
+                {
+                    Monitor.Wait(_idleLock);
+                }
+
+                Volatile.Write(ref _idle, false);
+            }
+
             SyscallResult<Errno> result = _ring.Enter(0, 1, IORING_ENTER_GETEVENTS);
             if (result.Failed && result.Errno is not (Errno.EINTR or Errno.EAGAIN or Errno.EBUSY))
             {
@@ -496,6 +534,19 @@ internal sealed unsafe class IoUringEngine
             {
                 ReapLocked();
             }
+        }
+    }
+
+    private void WakeCompletions()
+    {
+        if (!Volatile.Read(ref _idle))
+        {
+            return;
+        }
+
+        lock (_idleLock)
+        {
+            Monitor.Pulse(_idleLock);
         }
     }
 
@@ -526,6 +577,11 @@ internal sealed unsafe class IoUringEngine
                 record = record.WithBytes(Math.Max(cqe.res, 0));
                 _table.Update(cqe.user_data, record);
             }
+        }
+
+        if (released)
+        {
+            Interlocked.Decrement(ref _live);
         }
 
         switch (kind)
