@@ -252,6 +252,45 @@ public class IoUringSendTests
         Assert.Equal(0, pool.InFlightBuffers);
     }
 
+    /// <summary>
+    /// io_uring cancels the requests of a thread that exits. A send parked on a full socket by a
+    /// thread that then exits (thread-pool threads retire) must not fail: the engine resubmits the
+    /// same bytes, and the peer gets every byte once.
+    /// </summary>
+    [IoUringFact]
+    public async Task ASendParkedByAThreadThatExitsIsResubmittedNotFailed()
+    {
+        using var pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = 32L * 1024 * 1024 });
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        pair.Server.ReceiveBufferSize = 64 * 1024;
+        pair.Client.SendBufferSize = 64 * 1024;
+        await using var zc = new ZeroCopySocket(pair.Client, IoUring(pool));
+        const int Length = 256 * 1024;
+        long position = 0;
+        Task? parked = null;
+        while (parked is null)
+        {
+            PinnedBuffer buffer = await pool.RentAsync(Length);
+            StreamPattern.Fill(buffer.Span, position, seed: 11);
+            position += Length;
+            Task send = Task.CompletedTask;
+            var thread = new Thread(() => send = zc.SendPinnedAsync(buffer, Length).AsTask());
+            thread.Start();
+            thread.Join(); // the submitting thread is gone: the kernel cancels what it left parked
+            if (await Task.WhenAny(send, Task.Delay(200)) != send)
+            {
+                parked = send;
+            }
+            else
+            {
+                await send;
+            }
+        }
+
+        Assert.Equal(position, await StreamPattern.ReceiveAndVerifyAsync(pair.Server, position, seed: 11));
+        await parked; // completed by a resubmission, not failed with ECANCELED
+    }
+
     /// <summary>Sends 256 KiB buffers to a peer that does not read until one send stays pending (the socket is full); returns that send.</summary>
     private static async Task<Task> ParkASendAsync(ZeroCopySocket zc, PinnedBufferPool pool, CancellationToken cancellationToken)
     {
