@@ -23,6 +23,9 @@ internal sealed class FixPlan
     public string Title { get; }
 
     public IReadOnlyList<(SyntaxNode Node, SyntaxNode? Replacement)> Edits { get; }
+
+    /// <summary>Statements inserted after an original statement (applied before the edits, on the original tree).</summary>
+    public IReadOnlyList<(SyntaxNode After, SyntaxNode Statement)> InsertedAfter { get; set; } = System.Array.Empty<(SyntaxNode, SyntaxNode)>();
 }
 
 /// <summary>
@@ -78,6 +81,11 @@ public abstract class ZeroCopyCodeFixProvider : CodeFixProvider
             if (Plan(editor.OriginalRoot, model, diagnostic, types) is not { } plan || plan.Edits.Count == 0 || !edited.Add(plan.Edits[0].Node))
             {
                 continue;
+            }
+
+            foreach ((SyntaxNode after, SyntaxNode statement) in plan.InsertedAfter)
+            {
+                editor.InsertAfter(after, statement);
             }
 
             foreach ((SyntaxNode node, SyntaxNode? replacement) in plan.Edits)

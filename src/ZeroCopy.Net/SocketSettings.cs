@@ -24,7 +24,10 @@ internal sealed class SocketSettings
         MaxPinnedBytesInFlight = options.MaxPinnedBytesInFlight;
         BufferPool = options.BufferPool ?? PinnedBufferPool.Shared;
         CopiedCompletionsBeforeFallback = options.CopiedCompletionsBeforeFallback;
-        HeaderTuning = options.HeaderTuning;
+        KeepNagle = options.KeepNagle;
+        HeaderTuning = options.KeepNagle && ReferenceEquals(options.HeaderTuning, HeaderSendTuning.Default)
+            ? HeaderSendTuning.KeepNagle
+            : options.HeaderTuning;
         Engine = options.Engine;
     }
 
@@ -55,10 +58,13 @@ internal sealed class SocketSettings
     /// <inheritdoc cref="ZeroCopySocketOptions.CopiedCompletionsBeforeFallback"/>
     public int CopiedCompletionsBeforeFallback { get; }
 
+    /// <inheritdoc cref="ZeroCopySocketOptions.KeepNagle"/>
+    public bool KeepNagle { get; }
+
     /// <inheritdoc cref="ZeroCopySocketOptions.Engine"/>
     public SendEngine Engine { get; }
 
-    /// <summary>The header-send knobs (only the header benchmark changes them).</summary>
+    /// <summary>The header-send knobs (<see cref="ZeroCopySocketOptions.KeepNagle"/> and the header benchmark change them).</summary>
     public HeaderSendTuning HeaderTuning { get; }
 
     /// <summary>Validates <paramref name="options"/> (null: the defaults) and snapshots it.</summary>

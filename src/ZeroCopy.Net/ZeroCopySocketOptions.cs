@@ -29,6 +29,20 @@ public sealed partial class ZeroCopySocketOptions
     public TimeSpan DisposeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Keep Nagle's algorithm on the wrapped socket. By default the first
+    /// <c>SendWithHeadersAsync</c>
+    /// sets TCP_NODELAY on the socket and leaves it set (nginx does the same on keep-alive connections):
+    /// cork and MSG_MORE do the coalescing, and with Nagle on the last partial segment of a response
+    /// waits for the peer's delayed ACK (about 40 ms) now and then. Set this when other code writes
+    /// small pieces to the same socket and relies on Nagle to merge them: each send with headers then
+    /// pushes its own tail by setting TCP_NODELAY and clearing it again at its end (two setsockopt
+    /// calls per response; setting the option makes the kernel send what Nagle held). A socket whose
+    /// <see cref="System.Net.Sockets.Socket.NoDelay"/> is already <see langword="true"/> when it is wrapped is left as it is.
+    /// Default <see langword="false"/>.
+    /// </summary>
+    public bool KeepNagle { get; set; }
+
+    /// <summary>
     /// Which Linux engine carries this socket's pinned sends. Default <see cref="SendEngine.Auto"/>
     /// (today <see cref="SendEngine.Epoll"/>). <see cref="SendEngine.IoUring"/> falls back to
     /// <see cref="SendEngine.Epoll"/> where the process cannot use io_uring; <see cref="ZeroCopySocket.Engine"/>

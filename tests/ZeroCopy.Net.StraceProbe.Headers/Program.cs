@@ -40,6 +40,27 @@ await Run("memory-large", () => zc.SendWithHeadersAsync(header, SendBody.FromMem
 await Run("pinned", () => zc.SendWithHeadersAsync(header, SendBody.FromPinned(zc.RentBuffer(65536), 65536), trailer));
 await Run("pinned-small", () => zc.SendWithHeadersAsync(header, SendBody.FromPinned(zc.RentBuffer(1024), 1024), trailer));
 
+// KeepNagle on a second connection: Nagle stays on, and each response pushes its own tail.
+using var nagleClient = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+await nagleClient.ConnectAsync(listener.LocalEndPoint!);
+using Socket naglePeer = await listener.AcceptAsync();
+Task nagleDrain = Task.Run(async () =>
+{
+    var nagleSink = new byte[1 << 20];
+    while (await naglePeer.ReceiveAsync(nagleSink, SocketFlags.None) > 0)
+    {
+    }
+});
+await using (var keep = new ZeroCopySocket(nagleClient, new ZeroCopySocketOptions { KeepNagle = true }))
+{
+    await Run("keep-nagle", () => keep.SendWithHeadersAsync(header, SendBody.FromFile(large)));
+    await Run("keep-nagle-memory", () => keep.SendWithHeadersAsync(header, SendBody.FromMemory(sink.AsMemory(0, 4096))));
+}
+
+Console.Error.WriteLine($"@@nagle-nodelay {nagleClient.NoDelay}");
+nagleClient.Shutdown(SocketShutdown.Send);
+await nagleDrain;
+
 client.Shutdown(SocketShutdown.Send);
 await drain;
 File.Delete(small);

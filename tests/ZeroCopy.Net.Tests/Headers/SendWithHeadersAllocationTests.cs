@@ -102,20 +102,26 @@ public class SendWithHeadersAllocationTests
         ReadOnlyMemory<byte>[] trailers = { new byte[10] };
 
         // The peer reads all along: a zero-copy send's completion comes when the peer has its bytes.
-        long expected = 1500L * (200 + Length + 10);
+        const int Rounds = 4;
+        const int PerRound = 500;
+        long expected = (500L + (Rounds * PerRound)) * (200 + Length + 10);
         Task<HashingReceiver.Result> receive = Task.Run(() => HashingReceiver.ReceiveAsync(pair.Server, expected, chunk: 1 << 20));
 
         SendMany(500); // warm-up: zero-copy opt-in, pool slab, tracker ring, pooled batches, JIT
-        // Still this thread only: the receiver runs in the same process during the window, and the
-        // process-wide count (ProcessAllocations) measured 14 KB to 254 KB here, on other threads
-        // (the receiver, or the reactor draining completions). Issue 16 follow-up: find which.
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        SendMany(1000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The whole process, the receiver included: anything per send (the reactor draining completions,
+        // a send resuming on a pool thread) shows in every round, at least 500 x 24 bytes. A one-off
+        // (tiered JIT recompiling a method, a thread-pool thread starting) shows in one round, so the least
+        // round is the figure. Measured outside the test host: 0.5 B per send over 20,000 sends, in all.
+        long allocated = ProcessAllocations.Least(Rounds, () =>
+        {
+            SendMany(PerRound);
+            return 0;
+        });
 
         Assert.Equal(expected, (await receive).Bytes);
-        Assert.True(allocated <= 8192, $"{allocated} bytes allocated over 1000 sends; waits {zc.Statistics.WouldBlockWaits}, backpressure {zc.Statistics.PinnedBackpressureWaits}, mapped {pool.MappedBytes}");
-        Assert.True(zc.Statistics.PinnedZeroCopySyscalls >= 1500);
+        Assert.True(allocated <= 8192, $"{allocated} bytes allocated by the process over {PerRound} sends; waits {zc.Statistics.WouldBlockWaits}, backpressure {zc.Statistics.PinnedBackpressureWaits}, mapped {pool.MappedBytes}");
+        Assert.True(zc.Statistics.PinnedZeroCopySyscalls >= 500 + (Rounds * PerRound));
 
         void SendMany(int count)
         {

@@ -99,6 +99,52 @@ public class SendWithHeadersLoopbackTests
         Assert.Equal(0, pair.Server.Available);
     }
 
+    /// <summary>
+    /// KeepNagle: every body kind arrives whole and Nagle is still on afterwards; a socket whose Nagle
+    /// was already off stays off (there was nothing to keep). The strace proof shows the per-send push.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SendPaths.Both), MemberType = typeof(SendPaths))]
+    public async Task KeepNagleDeliversEveryByteAndLeavesNagleAsItWas(bool forcePortable)
+    {
+        foreach (bool noDelayBefore in new[] { false, true })
+        {
+            using var file = TestFile.Create(70_000, seed: 3);
+            using var pair = await LoopbackPair.CreateTcpAsync(noDelay: noDelayBefore);
+            await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { ForcePortable = forcePortable, KeepNagle = true });
+            byte[] header = ResponseExchange.Pattern(0, 300, seed: 9);
+            byte[] trailer = "\r\n"u8.ToArray();
+            byte[] fileBytes = ResponseExchange.Pattern(0, 70_000, seed: 3);
+            using SafeFileHandle handle = File.OpenHandle(file.Path);
+
+            foreach (int kind in new[] { 0, 1, 2, 3 })
+            {
+                byte[] expected = kind switch
+                {
+                    0 => header.Concat(fileBytes).ToArray(),
+                    1 => header.Concat(fileBytes.AsSpan(0, 1000).ToArray()).Concat(trailer).ToArray(),
+                    2 => header.Concat(fileBytes.AsSpan(5, 4000).ToArray()).ToArray(),
+                    _ => header.Concat(fileBytes).Concat(trailer).ToArray(),
+                };
+                var received = new byte[expected.Length];
+                Task receive = ResponseExchange.ReceiveExactlyAsync(pair.Server, received, received.Length);
+                long sent = kind switch
+                {
+                    0 => await zc.SendWithHeadersAsync(header, SendBody.FromFile(file.Path)),
+                    1 => await zc.SendWithHeadersAsync(header, SendBody.FromFile(handle, 0, 1000), trailer),
+                    2 => await zc.SendWithHeadersAsync(header, SendBody.FromMemory(fileBytes.AsMemory(5, 4000))),
+                    _ => await zc.SendWithHeadersAsync(header, SendBody.FromMemory(fileBytes), trailer),
+                };
+                await receive;
+                Assert.Equal(expected.Length, sent);
+                Assert.True(received.AsSpan().SequenceEqual(expected), $"body kind {kind}, NoDelay before {noDelayBefore}");
+                Assert.Equal(noDelayBefore, pair.Client.NoDelay);
+            }
+
+            Assert.Equal(0, pair.Server.Available);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(SendPaths.Both), MemberType = typeof(SendPaths))]
     public async Task ManyHeaderPiecesBeyondUioMaxiovAndLargeBodyArriveInOrder(bool forcePortable)

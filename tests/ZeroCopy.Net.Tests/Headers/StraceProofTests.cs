@@ -79,6 +79,18 @@ public class StraceProofTests
         Assert.Contains("msg_iovlen=3", pinnedSmall, StringComparison.Ordinal);
         Assert.DoesNotContain("MSG_ZEROCOPY", pinnedSmall, StringComparison.Ordinal);
         Assert.DoesNotContain("MSG_MORE", pinnedSmall, StringComparison.Ordinal);
+
+        // KeepNagle: no TCP_NODELAY before the response; after its last byte, TCP_NODELAY on (which
+        // pushes what Nagle holds) and off again, so the socket keeps Nagle for other writes.
+        foreach (string name in new[] { "keep-nagle", "keep-nagle-memory" })
+        {
+            List<string> keep = sections[name];
+            int lastSend = keep.FindLastIndex(l => l.Contains("sendmsg(", StringComparison.Ordinal) || l.Contains("sendto(", StringComparison.Ordinal) || l.Contains("sendfile(", StringComparison.Ordinal));
+            int on = keep.FindIndex(l => l.Contains("TCP_NODELAY, [1]", StringComparison.Ordinal));
+            int off = keep.FindIndex(l => l.Contains("TCP_NODELAY, [0]", StringComparison.Ordinal));
+            Assert.True(lastSend >= 0 && lastSend < on && on < off, Dump(name, keep));
+            Assert.Equal(2, keep.Count(l => l.Contains("TCP_NODELAY", StringComparison.Ordinal)));
+        }
     }
 
     private static string Dump(string name, List<string> lines) => $"section {name}:\n" + string.Join("\n", lines);
@@ -106,6 +118,7 @@ public class StraceProofTests
             Assert.True(process.WaitForExit(60_000), "the probe did not finish");
             Assert.True(process.ExitCode == 0, $"probe failed ({process.ExitCode}): {stderr}");
             Assert.Contains("@@platform linux", stderr, StringComparison.Ordinal);
+            Assert.Contains("@@nagle-nodelay False", stderr, StringComparison.Ordinal);
 
             var sections = new Dictionary<string, List<string>>();
             List<string>? current = null;

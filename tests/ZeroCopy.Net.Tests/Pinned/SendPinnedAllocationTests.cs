@@ -6,7 +6,7 @@ using ZeroCopy.Net.Tests.Infrastructure;
 
 namespace ZeroCopy.Net.Tests.Pinned;
 
-/// <summary>Steady state rent → fill → send → release allocates nothing on the sending thread.</summary>
+/// <summary>Steady state rent → fill → send → release allocates nothing, counted for the whole process.</summary>
 [Collection(IsolatedCollection.Name)]
 public class SendPinnedAllocationTests
 {
@@ -27,15 +27,17 @@ public class SendPinnedAllocationTests
         // grow until one holds every buffer of the slab (512 of 4 KiB): cycle through it a few times.
         const int WarmUp = 4 * PinnedBufferPool.SlabBytes / 4096;
         SendMany(zc, pool, WarmUp);
-        long before = ProcessAllocations.Now();
-        SendMany(zc, pool, 2000);
-        long allocated = ProcessAllocations.Now() - before;
-
-        // Zero per send. A one-time growth can still land in the window when a test running in
-        // parallel holds many pooled batches, or the tracker's ring doubles because completions
-        // were late: bounded by a few KB, while anything per send would be at least 2000 x 24 bytes.
-        Assert.True(allocated <= 8192, $"{allocated} bytes allocated over 2000 sends");
-        Assert.True(zc.Statistics.PinnedZeroCopySyscalls >= 2000 + WarmUp);
+        // Zero per send, counted for the whole process (the reactor drains completions on its own
+        // thread). A one-time growth (the tracker's ring doubling because completions were late, tiered
+        // JIT, a thread-pool thread starting: 20 KB once under a loaded machine) lands in one round at
+        // most, while anything per send shows in every round, at least 1000 x 24 bytes: the least round counts.
+        long allocated = ProcessAllocations.Least(4, () =>
+        {
+            SendMany(zc, pool, 1000);
+            return 0;
+        });
+        Assert.True(allocated <= 8192, $"{allocated} bytes allocated by the process over 1000 sends");
+        Assert.True(zc.Statistics.PinnedZeroCopySyscalls >= 4000 + WarmUp);
     }
 
     /// <summary>The io_uring engine: SEND_ZC from a registered slab, request CQE reaped by the submitter or the completion thread, notification releases the batch; nothing allocated per send on any thread.</summary>

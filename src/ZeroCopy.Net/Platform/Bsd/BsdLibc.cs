@@ -57,6 +57,33 @@ internal static unsafe class BsdLibc
         return rc == 0 ? Errno.SUCCESS : GetLastErrno();
     }
 
+    /// <summary>open(<paramref name="path"/>, O_RDONLY | O_NONBLOCK | O_CLOEXEC), retried on EINTR. Returns the descriptor, or -1 with <paramref name="errno"/>.</summary>
+    public static int OpenReadNonBlocking(byte* path, out Errno errno)
+    {
+        int fd;
+        do
+        {
+            fd = IsMacOS
+                ? MacOS.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC_MACOS)
+                : FreeBsd.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC_FREEBSD);
+            errno = fd < 0 ? GetLastErrno() : Errno.SUCCESS;
+        }
+        while (errno == Errno.EINTR);
+
+        return fd;
+    }
+
+    /// <summary>lseek(<paramref name="fd"/>, 0, SEEK_END): the length of a regular file; -1 with ESPIPE for a pipe, FIFO or socket.</summary>
+    public static long SeekEnd(int fd, out Errno errno)
+    {
+        long end = IsMacOS ? MacOS.lseek(fd, 0, SEEK_END) : FreeBsd.lseek(fd, 0, SEEK_END);
+        errno = end < 0 ? GetLastErrno() : Errno.SUCCESS;
+        return end;
+    }
+
+    /// <summary>close(2), for a descriptor no SafeHandle owns yet.</summary>
+    public static void Close(int fd) => _ = IsMacOS ? MacOS.close(fd) : FreeBsd.close(fd);
+
     /// <summary>kqueue(2). Returns the descriptor, or -1 with errno.</summary>
     public static int Kqueue() => IsMacOS ? MacOS.kqueue() : FreeBsd.kqueue();
 

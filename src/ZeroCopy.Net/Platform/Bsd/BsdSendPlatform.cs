@@ -79,5 +79,5 @@ internal sealed class BsdSendPlatform : SendPlatform
 
     /// <inheritdoc/>
     public override SocketSender CreateSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics)
-        => new BsdSocketSender(socket, statistics);
+        => new BsdSocketSender(socket, statistics, settings.KeepNagle);
 }

@@ -47,8 +47,8 @@ internal sealed class BsdSocketSender : PortableSocketSender
     private iovec[]? _iovecScratch;
 
     /// <summary>Creates the sender for one connected socket and makes its descriptor non-blocking (invisibly to the application).</summary>
-    public BsdSocketSender(Socket socket, ZeroCopyStatistics statistics)
-        : base(socket, statistics)
+    public BsdSocketSender(Socket socket, ZeroCopyStatistics statistics, bool keepNagle)
+        : base(socket, statistics, keepNagle)
     {
         _socketHandle = SocketHandleAccess.Get(socket);
         _fd = (int)_socketHandle.DangerousGetHandle();
@@ -119,7 +119,9 @@ internal sealed class BsdSocketSender : PortableSocketSender
 
             // The window is checked before the first header byte leaves.
             long toSend = FileRange.Resolve(BsdFile.GetLength(file), body.Offset, body.Count);
-            return await SendCoreAsync((int)file.DangerousGetHandle(), body.Offset, toSend, headers, trailers, cancellationToken).ConfigureAwait(false);
+            long sent = await SendCoreAsync((int)file.DangerousGetHandle(), body.Offset, toSend, headers, trailers, cancellationToken).ConfigureAwait(false);
+            PushTail();
+            return sent;
         }
         finally
         {

@@ -24,6 +24,9 @@ internal sealed class HeaderSendTuning
     /// <summary>The measured defaults.</summary>
     public static readonly HeaderSendTuning Default = new();
 
+    /// <summary>The defaults with <see cref="ZeroCopySocketOptions.KeepNagle"/>: the tail is pushed per send and Nagle stays on.</summary>
+    public static readonly HeaderSendTuning KeepNagle = new() { TailPush = TailPushMode.TogglePerSend };
+
     /// <summary>File bodies of at most this many bytes are read into a pooled buffer and sent in one send(2) with the headers.</summary>
     public int SmallFileThreshold { get; init; } = 16 * 1024;
 

@@ -9,9 +9,6 @@ namespace ZeroCopy.Net.Platform.Linux;
 /// <summary>Opens and inspects files for sendfile, with no FileStream and no advisory lock.</summary>
 internal static unsafe class LinuxFile
 {
-    // PATH_MAX; longer paths are rejected by the kernel anyway (ENAMETOOLONG).
-    private const int MaxPathBytes = 4096;
-
     /// <summary>
     /// open(O_RDONLY | O_CLOEXEC | O_NONBLOCK), then the type checked. The
     /// BCL's File.OpenHandle/FileStream would flock(LOCK_SH) every file it opens for reading; a
@@ -40,29 +37,9 @@ internal static unsafe class LinuxFile
 
     private static int OpenNonBlocking(string path)
     {
-#if NETSTANDARD2_0
-        if (path.IndexOf('\0') >= 0)
-#else
-        if (path.Contains('\0', StringComparison.Ordinal))
-#endif
-        {
-            ThrowHelper.ThrowArgument(nameof(path), "The path contains a NUL character.");
-        }
-
-        int maxBytes = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
-        if (maxBytes > MaxPathBytes * 4)
-        {
-            throw new PathTooLongException($"The path is too long: '{path}'.");
-        }
-
-        byte* buffer = stackalloc byte[maxBytes];
-        int written;
-        fixed (char* chars = path)
-        {
-            written = Encoding.UTF8.GetBytes(chars, path.Length, buffer, maxBytes - 1);
-        }
-
-        buffer[written] = 0;
+        int bufferSize = NativePath.BufferSize(path);
+        byte* buffer = stackalloc byte[bufferSize];
+        NativePath.Encode(path, buffer, bufferSize);
 
         int fd;
         Errno errno;
@@ -79,8 +56,7 @@ internal static unsafe class LinuxFile
             {
                 // As the BCL decides (and so the portable path): a missing directory on the way is
                 // DirectoryNotFoundException, a missing last component FileNotFoundException.
-                Errno.ENOENT or Errno.ENOTDIR when !ParentExists(path) => new DirectoryNotFoundException($"Could not find a part of the path '{path}' (errno {(int)errno}, {errno})."),
-                Errno.ENOENT or Errno.ENOTDIR => new FileNotFoundException($"Could not find file '{path}' (errno {(int)errno}, {errno}).", path),
+                Errno.ENOENT or Errno.ENOTDIR => NativePath.NotFound(path, (int)errno, errno.ToString()),
                 Errno.EACCES or Errno.EPERM => new UnauthorizedAccessException($"Access to the path '{path}' is denied (errno {(int)errno}, {errno})."),
                 _ => ThrowHelper.FileError((int)errno, "open", path),
             };
@@ -160,12 +136,6 @@ internal static unsafe class LinuxFile
         while (n < 0 && GetLastErrno() == Errno.EINTR);
 
         return n > 0;
-    }
-
-    private static bool ParentExists(string path)
-    {
-        string? parent = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        return parent is null || Directory.Exists(parent);
     }
 
     // Error paths only: the send that succeeds allocates nothing.

@@ -60,7 +60,13 @@ internal sealed class LinuxSocketSender : SocketSender
         SocketHandleAccess.MakeDescriptorNonBlocking(socket);
         Readiness = new EpollRegistration(Fd, statistics);
         Writer = new VectoredWriter(Fd);
-        Push = new TcpPush(Fd, settings.HeaderTuning, isTcp: IsStream && socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6);
+        bool isTcp = IsStream && socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
+
+        // KeepNagle on a socket whose Nagle is already off: nothing to keep, and toggling would turn it on.
+        HeaderSendTuning tuning = isTcp && settings.HeaderTuning.TailPush == TailPushMode.TogglePerSend && socket.NoDelay
+            ? HeaderSendTuning.Default
+            : settings.HeaderTuning;
+        Push = new TcpPush(Fd, tuning, isTcp);
     }
 
     /// <summary>The socket's descriptor (valid while a send holds the socket).</summary>

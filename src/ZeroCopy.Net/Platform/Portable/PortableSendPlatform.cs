@@ -16,5 +16,5 @@ internal class PortableSendPlatform : SendPlatform
     public override string? FallbackReason => _reason;
 
     public override SocketSender CreateSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics)
-        => new PortableSocketSender(socket, statistics);
+        => new PortableSocketSender(socket, statistics, settings.KeepNagle);
 }

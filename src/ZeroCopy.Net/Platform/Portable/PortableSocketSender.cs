@@ -31,12 +31,18 @@ internal partial class PortableSocketSender : SocketSender
     // Cancelled by disposal: wakes a send blocked in Socket.SendAsync on a peer that reads nothing
     // (the Linux path is woken by the reactor instead). Never disposed: it has no timer to release.
     private readonly CancellationTokenSource _disposeCts = new();
+    private readonly bool _keepNagle;
     private volatile bool _disposing;
 
-    public PortableSocketSender(Socket socket, ZeroCopyStatistics statistics)
+    /// <param name="socket">The connected socket.</param>
+    /// <param name="statistics">The wrapper's counters.</param>
+    /// <param name="keepNagle"><see cref="ZeroCopySocketOptions.KeepNagle"/>: push each header send's tail
+    /// instead of turning Nagle off for good (ignored when the socket's Nagle is already off).</param>
+    public PortableSocketSender(Socket socket, ZeroCopyStatistics statistics, bool keepNagle)
     {
         _socket = socket;
         _statistics = statistics;
+        _keepNagle = keepNagle && IsTcp(socket) && !socket.NoDelay;
     }
 
     public override ZeroCopyCapabilities Capabilities => ZeroCopyCapabilities.None;
@@ -50,16 +56,37 @@ internal partial class PortableSocketSender : SocketSender
     /// <summary>True once disposal has started; a send then stops at its next step.</summary>
     protected bool IsDisposing => _disposing;
 
-    /// <summary>Sets TCP_NODELAY once per socket, so the last segment of a send with headers is never held by Nagle.</summary>
+    /// <summary>
+    /// Sets TCP_NODELAY once per socket, so the last segment of a send with headers is never held by
+    /// Nagle; with <see cref="ZeroCopySocketOptions.KeepNagle"/> it does nothing and <see cref="PushTail"/>
+    /// pushes the tail at the end of each send instead.
+    /// </summary>
     protected void EnsureNoDelay()
     {
-        // A Unix-domain stream has no Nagle to turn off (and rejects the option).
-        if (!_noDelaySet && _socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+        if (!_noDelaySet && !_keepNagle && IsTcp(_socket))
         {
             _socket.NoDelay = true;
             _noDelaySet = true;
         }
     }
+
+    /// <summary>
+    /// With <see cref="ZeroCopySocketOptions.KeepNagle"/>, at the end of a send with headers: setting
+    /// TCP_NODELAY makes the kernel send what Nagle holds, and clearing it again keeps Nagle on for
+    /// the application's other writes. Without it, a no-op (Nagle is already off).
+    /// </summary>
+    protected void PushTail()
+    {
+        if (_keepNagle)
+        {
+            _socket.NoDelay = true;
+            _socket.NoDelay = false;
+        }
+    }
+
+    // A Unix-domain stream has no Nagle (and rejects the option).
+    private static bool IsTcp(Socket socket)
+        => socket.SocketType == SocketType.Stream && socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
 
     public override async ValueTask<long> SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
     {
@@ -271,7 +298,9 @@ internal partial class PortableSocketSender : SocketSender
         EnsureNoDelay();
         if (body.Kind is not (SendBodyKind.FilePath or SendBodyKind.FileHandle))
         {
-            return await SendGatherAsync(new PieceSequence(headers, body.Memory, trailers), cancellationToken).ConfigureAwait(false);
+            long gathered = await SendGatherAsync(new PieceSequence(headers, body.Memory, trailers), cancellationToken).ConfigureAwait(false);
+            PushTail();
+            return gathered;
         }
 
         long sent;
@@ -307,6 +336,7 @@ internal partial class PortableSocketSender : SocketSender
         }
 #endif
         sent += await SendGatherAsync(new PieceSequence(trailers), cancellationToken).ConfigureAwait(false);
+        PushTail();
         return sent;
     }
 

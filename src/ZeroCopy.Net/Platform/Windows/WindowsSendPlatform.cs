@@ -89,5 +89,5 @@ internal sealed class WindowsSendPlatform : SendPlatform
 
     /// <inheritdoc/>
     public override SocketSender CreateSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics)
-        => new WindowsSocketSender(socket, statistics);
+        => new WindowsSocketSender(socket, statistics, settings.KeepNagle);
 }

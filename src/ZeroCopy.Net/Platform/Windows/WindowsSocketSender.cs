@@ -41,8 +41,8 @@ internal sealed class WindowsSocketSender : PortableSocketSender
     private int _inFlight;
 
     /// <summary>Creates the sender for one connected socket; nothing native is allocated until its first TransmitFile.</summary>
-    public WindowsSocketSender(Socket socket, ZeroCopyStatistics statistics)
-        : base(socket, statistics)
+    public WindowsSocketSender(Socket socket, ZeroCopyStatistics statistics, bool keepNagle)
+        : base(socket, statistics, keepNagle)
     {
         _socketHandle = SocketHandleAccess.Get(socket);
     }
@@ -106,7 +106,9 @@ internal sealed class WindowsSocketSender : PortableSocketSender
         {
             // The window is checked before the first header byte leaves.
             long toSend = FileRange.Resolve(WindowsFile.GetDiskFileLength(file, owns ? body.Path : null), body.Offset, body.Count);
-            return await TransmitAsync(file, body.Offset, toSend, headers, trailers, cancellationToken).ConfigureAwait(false);
+            long sent = await TransmitAsync(file, body.Offset, toSend, headers, trailers, cancellationToken).ConfigureAwait(false);
+            PushTail();
+            return sent;
         }
         finally
         {
