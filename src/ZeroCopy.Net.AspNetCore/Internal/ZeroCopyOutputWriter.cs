@@ -298,11 +298,6 @@ internal sealed class ZeroCopyOutputWriter : PipeWriter
         {
             SendBody body = file is null ? SendBody.None : SendBody.FromFile(file, fileOffset, fileCount);
             await _socket.SendWithHeadersAsync(_pieces.AsMemory(0, pieces), body, default, cancellationToken).ConfigureAwait(false);
-            if (file is not null)
-            {
-                _connection.Metrics.SentFile(fileCount);
-            }
-
             return new FlushResult(isCanceled: false, isCompleted: false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

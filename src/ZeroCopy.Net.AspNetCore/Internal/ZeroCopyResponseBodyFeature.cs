@@ -166,6 +166,7 @@ internal sealed class ZeroCopyResponseBodyFeature : IHttpResponseBodyFeature
             }
 
             handedOver = true;
+            _connection.Metrics.SentFile(bodyLength);
             PipeWriter body = _inner.Writer;
             try
             {
