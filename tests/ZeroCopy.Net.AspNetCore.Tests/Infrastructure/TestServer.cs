@@ -20,7 +20,7 @@ using System.Diagnostics.Metrics;
 namespace ZeroCopy.Net.AspNetCore.Tests.Infrastructure;
 
 /// <summary>How a test server's endpoint is set up.</summary>
-public enum Endpoint
+public enum ServerEndpoint
 {
     Http1,
     Https,
@@ -51,7 +51,7 @@ public sealed class TestServer : IAsyncDisposable
 
     public static async Task<TestServer> StartAsync(
         SiteFiles site,
-        Endpoint endpoint = Endpoint.Http1,
+        ServerEndpoint endpoint = ServerEndpoint.Http1,
         bool zeroCopy = true,
         Action<WebApplicationBuilder>? configureBuilder = null,
         Action<WebApplication>? beforeStaticFiles = null)
@@ -65,8 +65,8 @@ public sealed class TestServer : IAsyncDisposable
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
         {
-            listen.Protocols = endpoint == Endpoint.H2c ? HttpProtocols.Http2 : HttpProtocols.Http1;
-            if (endpoint == Endpoint.Https)
+            listen.Protocols = endpoint == ServerEndpoint.H2c ? HttpProtocols.Http2 : HttpProtocols.Http1;
+            if (endpoint == ServerEndpoint.Https)
             {
                 listen.UseHttps(SelfSignedCertificate.Value);
             }
@@ -84,7 +84,7 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>An HttpClient for this server (HTTP/2 with prior knowledge for h2c, any certificate accepted for HTTPS).</summary>
-    public HttpClient CreateClient(Endpoint endpoint = Endpoint.Http1, DecompressionMethods decompression = DecompressionMethods.None)
+    public HttpClient CreateClient(ServerEndpoint endpoint = ServerEndpoint.Http1, DecompressionMethods decompression = DecompressionMethods.None)
     {
         var handler = new SocketsHttpHandler
         {
@@ -93,7 +93,7 @@ public sealed class TestServer : IAsyncDisposable
             SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString() == SelfSignedCertificate.Value.GetCertHashString() },
         };
         var client = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
-        if (endpoint == Endpoint.H2c)
+        if (endpoint == ServerEndpoint.H2c)
         {
             client.DefaultRequestVersion = HttpVersion.Version20;
             client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
