@@ -150,6 +150,37 @@ public sealed class FallbackTests : IClassFixture<SiteFiles>
         Assert.Equal(1, server.Metrics["sendfile.responses"]);
     }
 
+    /// <summary>
+    /// Bytes committed with GetMemory/Advance before the response started (Kestrel holds them and writes them after
+    /// the head). The prefix ends in CRLF CRLF, so the transport's own check (the head's terminator last) cannot tell.
+    /// </summary>
+    [Fact]
+    public async Task BytesAdvancedBeforeStart_FallBack_BodyRight()
+    {
+        byte[] prefix = "looks like a head\r\n\r\n"u8.ToArray();
+        await using TestServer server = await TestServer.StartAsync(
+            _site,
+            beforeStaticFiles: app => app.Map("/advanced", branch => branch.Run(async context =>
+            {
+                string path = _site.PathOf("1m13.bin");
+                context.Response.ContentLength = prefix.Length + new FileInfo(path).Length;
+                prefix.CopyTo(context.Response.BodyWriter.GetMemory(prefix.Length));
+                context.Response.BodyWriter.Advance(prefix.Length);
+                await context.Response.SendFileAsync(path);
+            })));
+        using var raw = new RawHttpConnection(server.BaseAddress);
+
+        await raw.SendAsync(RawHttpConnection.Get("/advanced", raw.Host) + RawHttpConnection.Get("/4k.bin", raw.Host));
+        RawResponse advanced = await raw.ReadResponseAsync();
+        RawResponse next = await raw.ReadResponseAsync();
+
+        Assert.Equal(200, advanced.Status);
+        Assert.True(prefix.AsSpan().SequenceEqual(advanced.Body.AsSpan(0, prefix.Length)));
+        Assert.True(_site.Contents("1m13.bin").AsSpan().SequenceEqual(advanced.Body.AsSpan(prefix.Length)));
+        Assert.True(_site.Contents("4k.bin").AsSpan().SequenceEqual(next.Body));
+        Assert.Equal(1, server.Metrics["fallbacks:body-buffered"]);
+    }
+
     [Fact]
     public async Task NoContentLength_FallsBack_Chunked()
     {

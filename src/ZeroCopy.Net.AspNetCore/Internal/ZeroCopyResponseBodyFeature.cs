@@ -20,7 +20,8 @@ namespace ZeroCopy.Net.AspNetCore.Internal;
 /// <list type="number">
 /// <item>Checks that need no file: HTTP/1.x, this transport's own pipes (no TLS, no connection middleware), a
 /// request without <c>Expect</c> (Kestrel writes "100 Continue" while the body is read), a response that has not
-/// started, may have a body, has a Content-Length and no Transfer-Encoding.</item>
+/// started, may have a body, has a Content-Length and no Transfer-Encoding, and holds no body bytes committed
+/// before it started.</item>
 /// <item>Opens the file and checks the range as Kestrel's SendFileFallback does; the Content-Length must equal it.</item>
 /// <item><see cref="IHttpResponseBodyFeature.StartAsync"/>: Kestrel writes the response head into the transport's
 /// output (unflushed).</item>
@@ -93,6 +94,14 @@ internal sealed class ZeroCopyResponseBodyFeature : IHttpResponseBodyFeature
             return "response-started";
         }
 
+        // Body bytes committed through the response writer before the response started (GetMemory/Advance, no
+        // flush) sit in Kestrel's leased memory and would follow the head: then the file is not the whole body.
+        PipeWriter writer = response.BodyWriter;
+        if (!writer.CanGetUnflushedBytes || writer.UnflushedBytes != 0)
+        {
+            return "body-buffered";
+        }
+
         if (HttpMethods.IsHead(request.Method) || response.StatusCode is StatusCodes.Status204NoContent or StatusCodes.Status205ResetContent or StatusCodes.Status304NotModified)
         {
             return "no-body";
@@ -150,6 +159,7 @@ internal sealed class ZeroCopyResponseBodyFeature : IHttpResponseBodyFeature
 
             cancellationToken.ThrowIfCancellationRequested();
 
+            PipeWriter writer = _inner.Writer;
             // Kestrel writes the head into the transport's output (OnStarting callbacks run here, and may change it).
             await _inner.StartAsync(cancellationToken).ConfigureAwait(false);
             if (_context.Response.ContentLength != bodyLength || _context.Response.Headers.TransferEncoding.Count > 0)
@@ -167,7 +177,7 @@ internal sealed class ZeroCopyResponseBodyFeature : IHttpResponseBodyFeature
 
             handedOver = true;
             _connection.Metrics.SentFile(bodyLength);
-            PipeWriter body = _inner.Writer;
+            PipeWriter body = writer;
             try
             {
                 // Placeholders: committed through Kestrel (which counts them against Content-Length), never written.
