@@ -19,10 +19,10 @@ namespace ZeroCopy.Net.AspNetCore.Internal;
 /// <see cref="ZeroCopySocket"/>, and can send a range of the output stream from a file (see that class).
 /// </summary>
 /// <remarks>
-/// Lifetime, following Kestrel's SocketConnection: the connection is closed (<see cref="BaseConnectionContext.ConnectionClosed"/> fires)
-/// once the receive side has ended (the peer's FIN, an error, or an abort) and the output is done (Kestrel completed
-/// it, a send failed, or the connection was aborted). When the output completes, the socket is shut down in both
-/// directions, which ends the receive loop. <see cref="Abort(ConnectionAbortedException)"/> shuts the socket down at
+/// Lifetime, following Kestrel's SocketConnection: the connection is closed (<see cref="BaseConnectionContext.ConnectionClosed"/> fires,
+/// and with it Kestrel's RequestAborted) when the receive side ends: the peer's FIN or reset, or a shutdown of the
+/// socket. When the output completes (Kestrel is done, a send failed, the connection was aborted), the socket is
+/// shut down in both directions, which ends the receive loop. <see cref="Abort(ConnectionAbortedException)"/> shuts the socket down at
 /// once: a send waiting for room and the receive loop both wake with an error. The socket and the
 /// <see cref="ZeroCopySocket"/> are disposed in <see cref="DisposeAsync"/>, after both sides have stopped, so no
 /// descriptor is closed under a system call still using it.
@@ -54,7 +54,6 @@ internal sealed class ZeroCopyConnection : ConnectionContext,
     private volatile ConnectionAbortedException? _abortReason;
     private Task _receiveTask = Task.CompletedTask;
     private Task? _outputTask;
-    private int _sidesDone;
     private int _shutDown;
     private int _disposed;
 
@@ -157,8 +156,8 @@ internal sealed class ZeroCopyConnection : ConnectionContext,
         }
         finally
         {
+            // Ends the receive loop too, which fires ConnectionClosed.
             ShutdownSocket();
-            SideDone();
         }
     }
 
@@ -207,17 +206,14 @@ internal sealed class ZeroCopyConnection : ConnectionContext,
         finally
         {
             await _input.Writer.CompleteAsync(_abortReason ?? error).ConfigureAwait(false);
-            SideDone();
+            FireConnectionClosed();
         }
     }
 
-    private void SideDone()
+    private void FireConnectionClosed()
     {
-        if (Interlocked.Increment(ref _sidesDone) == 2)
-        {
-            // Off this thread: ConnectionClosed callbacks (Kestrel's request-aborted tokens) must not run inline here.
-            ThreadPool.UnsafeQueueUserWorkItem(static c => c.CancelClosed(), this, preferLocal: false);
-        }
+        // Off this thread: ConnectionClosed callbacks (Kestrel's request-aborted tokens) must not run inline here.
+        ThreadPool.UnsafeQueueUserWorkItem(static c => c.CancelClosed(), this, preferLocal: false);
     }
 
     private void CancelClosed()
