@@ -133,6 +133,9 @@ internal sealed class ZeroCopyConnection : ConnectionContext,
         _abortReason ??= abortReason;
         _output.MarkDead();
         ShutdownSocket();
+
+        // A receive loop paused on a full input pipe wakes and ends (as in Kestrel's SocketConnection).
+        _input.Writer.CancelPendingFlush();
     }
 
     /// <summary>A send failed: the output is dead and the connection goes down, as when the socket transport's send loop fails.</summary>
@@ -156,8 +159,9 @@ internal sealed class ZeroCopyConnection : ConnectionContext,
         }
         finally
         {
-            // Ends the receive loop too, which fires ConnectionClosed.
+            // Ends the receive loop too (a paused one through CancelPendingFlush), which fires ConnectionClosed.
             ShutdownSocket();
+            _input.Writer.CancelPendingFlush();
         }
     }
 
