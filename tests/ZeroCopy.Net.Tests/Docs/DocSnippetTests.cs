@@ -126,10 +126,13 @@ public class DocSnippetTests
     {
         // The shared framework's assemblies (what a console project compiles against) plus ZeroCopy.Net
         // and its package dependencies; not the test assemblies, whose types a reader does not have.
+        // ASP.NET Core's shared framework and ZeroCopy.Net.AspNetCore too, for the blocks of an ASP.NET Core
+        // app (README's ASP.NET Core section, docs/aspnetcore.md): what a web project referencing that package has.
         string runtime = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-        string[] extra = { "ZeroCopy.Net.dll", "System.IO.Pipelines.dll", "Microsoft.Extensions.ObjectPool.dll" };
+        string aspNetCore = Path.GetDirectoryName(typeof(Microsoft.AspNetCore.Builder.WebApplication).Assembly.Location)!;
+        string[] extra = { "ZeroCopy.Net.dll", "System.IO.Pipelines.dll", "Microsoft.Extensions.ObjectPool.dll", "ZeroCopy.Net.AspNetCore.dll" };
         return ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Where(p => Path.GetDirectoryName(p) == runtime || extra.Contains(Path.GetFileName(p)))
+            .Where(p => Path.GetDirectoryName(p) == runtime || Path.GetDirectoryName(p) == aspNetCore || extra.Contains(Path.GetFileName(p)))
             .GroupBy(Path.GetFileName)
             .Select(g => (MetadataReference)MetadataReference.CreateFromFile(g.First()))
             .ToArray();
