@@ -3,7 +3,7 @@
 # response, one loopback connection per contender, closed loop, Nagle on and off.
 #
 # The server is bench/ZeroCopy.Net.Bench.Headers --serve (every contender in one .NET process, one
-# listener each); the client is bench/headers-client/rr_client.c, in C and in its own process, so it
+# listener each); the client is bench/ZeroCopy.Net.Bench.Headers/client/rr_client.c, in C and in its own process, so it
 # costs every contender the same, allocates nothing, and the server's CPU time can be read apart
 # from the client's (per thread, in ns, from /proc/PID/task/*/schedstat). The client takes turns:
 # 100 ms on each contender's connection until each has had SECONDS, so background load hits them
@@ -64,7 +64,7 @@ trap cleanup EXIT
 
 dotnet build bench/ZeroCopy.Net.Bench.Headers -c Release -v q -nologo >/dev/null
 DLL=bench/ZeroCopy.Net.Bench.Headers/bin/Release/net10.0/ZeroCopy.Net.Bench.Headers.dll
-gcc -O2 -Wall -Wextra -o "$work/rr_client" bench/headers-client/rr_client.c
+gcc -O2 -Wall -Wextra -o "$work/rr_client" bench/ZeroCopy.Net.Bench.Headers/client/rr_client.c
 # The BCL's SendFileAsync leaks one descriptor per call (see docs/benchmarks.md).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if [ "$INLINE" = 1 ]; then export DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1; fi
@@ -89,7 +89,7 @@ run_once() { # size nagle modes
 }
 
 echo "# machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), .NET $(dotnet --list-runtimes | awk '/NETCore.App/ {v=$2} END {print v}'), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
-echo "# inline_completions=$INLINE send_cpu=$SEND_CPU pinned=$PIN, ${SECS}s per contender per run, $REPS runs per configuration, C client (bench/headers-client/rr_client.c)"
+echo "# inline_completions=$INLINE send_cpu=$SEND_CPU pinned=$PIN, ${SECS}s per contender per run, $REPS runs per configuration, C client (bench/ZeroCopy.Net.Bench.Headers/client/rr_client.c)"
 raw="$work/raw"
 for nagle in on off; do
   for size in ${SIZES//,/ }; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Four HTTP servers under wrk, on loopback, serving the same 1 KiB, 16 KiB, 1 MiB and 64 MiB files:
-#   (a) ASP.NET Core UseStaticFiles on Kestrel's default socket transport (bench/KestrelStaticFiles):
+#   (a) ASP.NET Core UseStaticFiles on Kestrel's default socket transport (bench/ZeroCopy.Net.Bench.Kestrel):
 #       Kestrel's SendFileFallback reads each file in 16 KiB chunks and copies them through the response pipe.
 #   (b) the same app with builder.WebHost.UseZeroCopy() (ZeroCopy.Net.AspNetCore): the head and the file go out
 #       with sendmsg(MSG_MORE) + sendfile(2); bodies of at most 16 KiB are read and sent with the head in one send.
@@ -27,7 +27,7 @@ head -c 1048576 /dev/urandom > "$work/www/1m.bin"
 head -c 67108864 /dev/urandom > "$work/www/64m.bin"
 
 dotnet build samples/HttpStaticServer -c Release -v q -nologo >/dev/null
-dotnet build bench/KestrelStaticFiles -c Release -v q -nologo >/dev/null
+dotnet build bench/ZeroCopy.Net.Bench.Kestrel -c Release -v q -nologo >/dev/null
 
 cat > "$work/nginx.conf" <<CONF
 user root;
@@ -54,7 +54,7 @@ wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/n
 # repetition, every server gets one wrk run, in a fresh order each repetition, so background load and the
 # machine's drift hit them alike (running each server's runs back to back did not).
 # The .NET servers run with the same GC: DOTNET_gcServer=$GC_SERVER (default 1, server GC, what
-# KestrelStaticFiles.csproj asks for; GC_SERVER=0 for workstation GC) overrides their runtimeconfig.
+# ZeroCopy.Net.Bench.Kestrel.csproj asks for; GC_SERVER=0 for workstation GC) overrides their runtimeconfig.
 # What still differs, on purpose: the sample server runs socket completions inline (its default,
 # docs/http-static-server.md); Kestrel (both transports) uses the thread pool.
 GC_SERVER=${GC_SERVER:-1}
@@ -72,8 +72,8 @@ echo "|---|---|---|---|---|"
 
 "${server_cpu[@]}" dotnet samples/HttpStaticServer/bin/Release/net10.0/HttpStaticServer.dll "$work/www" 18080 >/dev/null & zc=$!
 "${server_cpu[@]}" nginx -c "$work/nginx.conf"
-"${server_cpu[@]}" dotnet bench/KestrelStaticFiles/bin/Release/net10.0/KestrelStaticFiles.dll "$work/www" 18082 >/dev/null & ks=$!
-"${server_cpu[@]}" dotnet bench/KestrelStaticFiles/bin/Release/net10.0/KestrelStaticFiles.dll "$work/www" 18083 --zerocopy >/dev/null & kz=$!
+"${server_cpu[@]}" dotnet bench/ZeroCopy.Net.Bench.Kestrel/bin/Release/net10.0/ZeroCopy.Net.Bench.Kestrel.dll "$work/www" 18082 >/dev/null & ks=$!
+"${server_cpu[@]}" dotnet bench/ZeroCopy.Net.Bench.Kestrel/bin/Release/net10.0/ZeroCopy.Net.Bench.Kestrel.dll "$work/www" 18083 --zerocopy >/dev/null & kz=$!
 wait_port 18080; wait_port 18081; wait_port 18082; wait_port 18083
 declare -A name=([18080]="HttpStaticServer (ZeroCopy.Net sample)" [18081]="nginx $(nginx -v 2>&1 | cut -d/ -f2)" [18082]="Kestrel UseStaticFiles" [18083]="Kestrel UseStaticFiles + UseZeroCopy()")
 declare -A pids=([18080]="$zc" [18082]="$ks" [18083]="$kz")

@@ -16,7 +16,7 @@ using ZeroCopy.Net.Platform.Linux;
 // 32-byte request, the server answers with a ~200 B header + a body of 1 KiB, 4 KiB or 64 KiB from
 // a file (or a cached copy), the client reads the whole response and records the latency.
 //
-// --serve is the server half for bench/headers-client/rr_client.c, which bench/run-headers-bench.sh
+// --serve is the server half for bench/ZeroCopy.Net.Bench.Headers/client/rr_client.c, which bench/run-headers-bench.sh
 // drives: the published numbers come from there (a client in C, in its own process, and the
 // server's CPU time read apart from the client's).
 // --child (and no arguments: every configuration in a child process of its own) runs both halves in
@@ -28,7 +28,7 @@ using ZeroCopy.Net.Platform.Linux;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length > 0 && args[0] == "--serve")
 {
-    // --serve <bodyBytes> <on|off> <mode,mode,...>: the server half only, for bench/headers-client/rr_client.c.
+    // --serve <bodyBytes> <on|off> <mode,mode,...>: the server half only, for bench/ZeroCopy.Net.Bench.Headers/client/rr_client.c.
     return await Child.ServeExternalClientAsync(args[3].Split(','), int.Parse(args[1]), args[2] == "on");
 }
 

@@ -9,11 +9,11 @@
 # namespace. Then the same workload in plain C (raw_udp.c, built here with gcc), on 4 KiB pages and
 # on huge pages: the ceiling, measured in the same run; and raw C io_uring (raw_uring.c, liburing:
 # SEND, SEND_ZC, SEND_ZC from registered buffers at queue depth 8). Run as root.
-# Usage: bench/zerocopy-veth/run.sh [--seconds S] [--rounds N] [other harness options, e.g. --threshold 0]
+# Usage: bench/ZeroCopy.Net.Bench.Pinned/veth/run.sh [--seconds S] [--rounds N] [other harness options, e.g. --threshold 0]
 # The library's two engines in the same run: --paths bcl,pinned,pinned-iouring (pinned = the default
 # engine, epoll; pinned-iouring = ZeroCopySocketOptions.Engine = IoUring).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 
 NS=zcbench$$
 SRC=10.77.0.1
@@ -59,13 +59,13 @@ done
 dotnet build bench/ZeroCopy.Net.Bench.Pinned -c Release -v q -nologo >/dev/null
 DLL=bench/ZeroCopy.Net.Bench.Pinned/bin/Release/net10.0/ZeroCopy.Net.Bench.Pinned.dll
 RAW=$(mktemp -d)/raw_udp
-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$RAW" bench/zerocopy-veth/raw_udp.c
+gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$RAW" bench/ZeroCopy.Net.Bench.Pinned/veth/raw_udp.c
 # The io_uring ceiling needs liburing's header (the library itself does not use liburing).
 if [ ! -f /usr/include/liburing.h ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liburing-dev >/dev/null
 fi
 RAW_URING=$(dirname "$RAW")/raw_uring
-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$RAW_URING" bench/zerocopy-veth/raw_uring.c -luring
+gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$RAW_URING" bench/ZeroCopy.Net.Bench.Pinned/veth/raw_uring.c -luring
 
 echo "# machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), THP $(cat /sys/kernel/mm/transparent_hugepage/enabled), load $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -2,7 +2,7 @@
 // All C, no runtime: a server thread answers each 32-byte request with 1,224 bytes (a 200-byte
 // header + 1 KiB body, as bench/run-headers-bench.sh does); the client counts exchanges per second.
 // Build and run (alternating, so background load hits both alike):
-//   gcc -O2 -o /tmp/nodelay_pingpong bench/headers-client/nodelay_pingpong.c -lpthread
+//   gcc -O2 -o /tmp/nodelay_pingpong bench/ZeroCopy.Net.Bench.Headers/client/nodelay_pingpong.c -lpthread
 //   for i in 1 2 3 4 5 6; do /tmp/nodelay_pingpong 0 1; /tmp/nodelay_pingpong 1 1; done
 // Prints "<nodelay 0|1> <exchanges per second>".
 #define _GNU_SOURCE

@@ -6,7 +6,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging;
 using ZeroCopy.Net.AspNetCore;
 
-// Usage: KestrelStaticFiles <folder> <port> [--zerocopy]
+// Usage: ZeroCopy.Net.Bench.Kestrel <folder> <port> [--zerocopy]
 // The same app twice in bench/run-http-bench.sh: on Kestrel's default socket transport, and with the one line
 // builder.WebHost.UseZeroCopy() (ZeroCopy.Net.AspNetCore: sendfile for the static files' bodies).
 string root = args[0];

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Draws throughput vs send size for Socket.SendAsync and SendPinnedAsync from a run.sh output.
 
-Usage: bench/zerocopy-veth/chart.py results.txt docs/images/sendpinned-throughput.svg
+Usage: bench/ZeroCopy.Net.Bench.Pinned/veth/chart.py results.txt docs/images/sendpinned-throughput.svg
 Reads the harness's "# mode=udp write=stamp ..." headers and the markdown table lines that follow
 ("| udp | 8 KiB | min / med / max | ... |"), and the raw-C lines of the same run
 ("raw-zerocopy-huge 65536 1 13.01"). Writes a plain SVG (no plotting library needed): one panel per
