@@ -6,6 +6,7 @@ using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.DependencyInjection;
@@ -179,6 +180,49 @@ public sealed class FallbackTests : IClassFixture<SiteFiles>
         Assert.True(_site.Contents("1m13.bin").AsSpan().SequenceEqual(advanced.Body.AsSpan(prefix.Length)));
         Assert.True(_site.Contents("4k.bin").AsSpan().SequenceEqual(next.Body));
         Assert.Equal(1, server.Metrics["fallbacks:body-buffered"]);
+    }
+
+    /// <summary>
+    /// A connection middleware that replaces the transport (here Kestrel's own connection logging): the output
+    /// is no longer the transport's, so the file goes through Kestrel's path, and the next pipelined response
+    /// still follows it.
+    /// </summary>
+    [Fact]
+    public async Task WrappedTransport_FallsBack_SameBytes()
+    {
+        await using TestServer server = await TestServer.StartAsync(_site, configureListen: listen => listen.UseConnectionLogging());
+        using var raw = new RawHttpConnection(server.BaseAddress);
+
+        await raw.SendAsync(RawHttpConnection.Get("/1m13.bin", raw.Host) + RawHttpConnection.Get("/4k.bin", raw.Host));
+        RawResponse first = await raw.ReadResponseAsync();
+        RawResponse second = await raw.ReadResponseAsync();
+
+        Assert.Equal(200, first.Status);
+        Assert.True(_site.Contents("1m13.bin").AsSpan().SequenceEqual(first.Body));
+        Assert.True(_site.Contents("4k.bin").AsSpan().SequenceEqual(second.Body));
+        Assert.Equal(2, server.Metrics["fallbacks:transport-wrapped"]); // both responses: the wrap is per connection
+        Assert.Equal(0, server.Metrics["sendfile.responses"]);
+    }
+
+    /// <summary>
+    /// <c>Expect: 100-continue</c>: Kestrel may write an interim "100 Continue" ahead of the head, so the head
+    /// would not be the only thing pending: the file goes through Kestrel's path; the next request still gets sendfile.
+    /// </summary>
+    [Fact]
+    public async Task ExpectContinue_FallsBack_BodyRight()
+    {
+        await using TestServer server = await TestServer.StartAsync(_site);
+        using var raw = new RawHttpConnection(server.BaseAddress);
+
+        await raw.SendAsync(RawHttpConnection.Get("/1m13.bin", raw.Host, extra: "Expect: 100-continue\r\n") + RawHttpConnection.Get("/1m13.bin", raw.Host));
+        RawResponse expecting = await raw.ReadResponseAsync();
+        RawResponse plain = await raw.ReadResponseAsync();
+
+        Assert.Equal(200, expecting.Status);
+        Assert.True(_site.Contents("1m13.bin").AsSpan().SequenceEqual(expecting.Body));
+        Assert.True(_site.Contents("1m13.bin").AsSpan().SequenceEqual(plain.Body));
+        Assert.Equal(1, server.Metrics["fallbacks:expect-continue"]);
+        Assert.Equal(1, server.Metrics["sendfile.responses"]);
     }
 
     [Fact]

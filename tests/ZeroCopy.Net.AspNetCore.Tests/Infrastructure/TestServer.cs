@@ -54,7 +54,8 @@ public sealed class TestServer : IAsyncDisposable
         ServerEndpoint endpoint = ServerEndpoint.Http1,
         bool zeroCopy = true,
         Action<WebApplicationBuilder>? configureBuilder = null,
-        Action<WebApplication>? beforeStaticFiles = null)
+        Action<WebApplication>? beforeStaticFiles = null,
+        Action<ListenOptions>? configureListen = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = site.Root, WebRootPath = site.Root });
         builder.Logging.ClearProviders();
@@ -70,6 +71,8 @@ public sealed class TestServer : IAsyncDisposable
             {
                 listen.UseHttps(SelfSignedCertificate.Value);
             }
+
+            configureListen?.Invoke(listen);
         }));
         configureBuilder?.Invoke(builder);
 
