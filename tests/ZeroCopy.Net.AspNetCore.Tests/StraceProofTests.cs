@@ -8,6 +8,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using ZeroCopy.Net.AspNetCore.Tests.Infrastructure;
+using ZeroCopy.Net.Tests.Strace;
 
 namespace ZeroCopy.Net.AspNetCore.Tests;
 
@@ -17,7 +18,7 @@ namespace ZeroCopy.Net.AspNetCore.Tests;
 /// MSG_MORE holding Kestrel's response head (the shape of samples/HttpStaticServer's responses), and a 4 KiB
 /// response leaves in one send with head and body together.
 /// </summary>
-public sealed partial class StraceProofTests : IClassFixture<SiteFiles>
+public sealed class StraceProofTests : IClassFixture<SiteFiles>
 {
     private static readonly string[] SendCalls = { "sendfile", "sendmsg", "sendto", "write", "writev", "send" };
 
@@ -88,7 +89,7 @@ public sealed partial class StraceProofTests : IClassFixture<SiteFiles>
                 }
             }
 
-            List<Syscall> calls = Parse(File.ReadAllLines(trace));
+            List<Syscall> calls = StraceParser.Parse(File.ReadAllLines(trace));
             string excerpt = string.Join(Environment.NewLine, calls.Where(c => c.Name != "write").Take(30).Select(c => c.Line));
 
             // The large response: its descriptor is the one sendfile wrote to.
@@ -116,62 +117,4 @@ public sealed partial class StraceProofTests : IClassFixture<SiteFiles>
 
     private static string DotnetHost =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-
-    private sealed record Syscall(int Pid, string Name, string Args, long Result, string Line)
-    {
-        public int Fd => int.TryParse(Args.Split(',')[0].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int fd) ? fd : -1;
-    }
-
-    /// <summary>strace -f lines to calls, joining "&lt;unfinished ...&gt;" with "&lt;... resumed&gt;" per thread.</summary>
-    private static List<Syscall> Parse(IEnumerable<string> lines)
-    {
-        var pending = new Dictionary<int, string>();
-        var calls = new List<Syscall>();
-        foreach (string raw in lines)
-        {
-            Match prefix = PidPrefix().Match(raw);
-            if (!prefix.Success)
-            {
-                continue;
-            }
-
-            int pid = int.Parse(prefix.Groups[1].Value, CultureInfo.InvariantCulture);
-            string body = raw[prefix.Length..];
-            int unfinished = body.IndexOf(" <unfinished ...>", StringComparison.Ordinal);
-            if (unfinished >= 0)
-            {
-                pending[pid] = body[..unfinished];
-                continue;
-            }
-
-            Match resumed = Resumed().Match(body);
-            if (resumed.Success)
-            {
-                if (!pending.Remove(pid, out string? start))
-                {
-                    continue;
-                }
-
-                body = start + body[resumed.Length..];
-            }
-
-            Match call = Call().Match(body);
-            if (call.Success)
-            {
-                long result = long.TryParse(call.Groups["ret"].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long r) ? r : long.MinValue;
-                calls.Add(new Syscall(pid, call.Groups["name"].Value, call.Groups["args"].Value, result, raw));
-            }
-        }
-
-        return calls;
-    }
-
-    [GeneratedRegex(@"^(\d+)\s+")]
-    private static partial Regex PidPrefix();
-
-    [GeneratedRegex(@"^<\.\.\. \w+ resumed>")]
-    private static partial Regex Resumed();
-
-    [GeneratedRegex(@"^(?<name>\w+)\((?<args>.*)\)\s+=\s+(?<ret>-?\d+|\?)")]
-    private static partial Regex Call();
 }
