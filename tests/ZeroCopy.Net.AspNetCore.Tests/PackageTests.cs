@@ -78,6 +78,10 @@ public sealed class PackageTests
             XNamespace ns = nuspec.Root!.Name.Namespace;
             Assert.All(nuspec.Descendants(ns + "group").Where(g => g.Parent!.Name.LocalName == "dependencies"), g =>
                 Assert.Contains(g.Elements(ns + "dependency"), d => (string?)d.Attribute("id") == "ZeroCopy.Net"));
+
+            // The ZC analyzers reach apps that reference only this package (NuGet's default would exclude them).
+            Assert.All(nuspec.Descendants(ns + "dependency").Where(d => (string?)d.Attribute("id") == "ZeroCopy.Net"), d =>
+                Assert.DoesNotContain("Analyzers", (string?)d.Attribute("exclude") ?? string.Empty, StringComparison.OrdinalIgnoreCase));
             Assert.Contains(nuspec.Descendants(ns + "frameworkReference"), f => (string?)f.Attribute("name") == "Microsoft.AspNetCore.App");
         }
         finally
