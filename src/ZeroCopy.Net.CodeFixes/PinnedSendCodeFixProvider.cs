@@ -63,7 +63,7 @@ public sealed class PinnedSendCodeFixProvider : ZeroCopyCodeFixProvider
         SyntaxNode scope = declaration.Parent;
         var edits = new List<(SyntaxNode Node, SyntaxNode? Replacement)>();
         SendStatement? send = null;
-        IInvocationOperation? sendCall = null;
+        SocketSend? socketSend = null;
         string? sendLength = null;
         ExpressionStatementSyntax? returned = null;
 
@@ -82,10 +82,10 @@ public sealed class PinnedSendCodeFixProvider : ZeroCopyCodeFixProvider
                 case Use.Send when send is null && use is IInvocationOperation call &&
                                    call.Syntax is InvocationExpressionSyntax callNode &&
                                    SendStatement.Find(callNode) is { Awaited: true, InAsyncContext: true } statement &&
-                                   SocketSend.Match(call, types) is { Kind: SocketSendKind.Memory, FlagsAreDefault: true, Buffer: { } buffer } &&
+                                   SocketSend.Match(call, types) is { Kind: SocketSendKind.Memory, FlagsAreDefault: true, Buffer: { } buffer } match &&
                                    SentLength(buffer, reference) is { } length:
                     send = statement;
-                    sendCall = call;
+                    socketSend = match;
                     sendLength = length;
                     break;
                 case Use.Return when returned is null && use.Syntax.Parent is ExpressionStatementSyntax returnStatement:
@@ -113,9 +113,9 @@ public sealed class PinnedSendCodeFixProvider : ZeroCopyCodeFixProvider
             }
         }
 
-        if (send is null || sendCall is null || sendLength is null || returned is null ||
+        if (send is null || socketSend is null || sendLength is null || returned is null ||
             LoopBetween(declaration, send.Statement) ||
-            !SocketInScope(sendCall, types, declaration, model) ||
+            !SocketInScope(socketSend.Socket, declaration) ||
             edits.Any(edit => edit.Node.SpanStart > send.Statement.SpanStart && !returned.Span.Contains(edit.Node.Span)))
         {
             return null;
@@ -144,8 +144,8 @@ public sealed class PinnedSendCodeFixProvider : ZeroCopyCodeFixProvider
         bool severalRents = declaration.Ancestors().OfType<MemberDeclarationSyntax>().FirstOrDefault() is { } member &&
             member.DescendantNodes().OfType<InvocationExpressionSyntax>().Count(i => i.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Rent" or "RentBuffer" }) > 1;
         string zc = FixSyntax.UniqueLocalName(model, declaration.SpanStart, severalRents ? array.Name + "Socket" : "zc");
-        string socket = FixSyntax.Text(SocketSend.Match(sendCall, types)!.Socket);
-        string token = SocketSend.Match(sendCall, types)!.CancellationToken is { } ct && !OperationHelpers.IsNullOrDefaultLiteral(ct)
+        string socket = FixSyntax.Text(socketSend.Socket);
+        string token = socketSend.CancellationToken is { } ct && !OperationHelpers.IsNullOrDefaultLiteral(ct)
             ? ", " + FixSyntax.Text(ct)
             : string.Empty;
         StatementSyntax wrapper = FixSyntax.Statement($"await using var {zc} = {socket}.AsZeroCopy();", declaration)
@@ -299,10 +299,9 @@ public sealed class PinnedSendCodeFixProvider : ZeroCopyCodeFixProvider
             a is ForStatementSyntax or ForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax);
 
     /// <summary>The socket must be a parameter, a field, or a local declared before the rent (the wrapper is made there).</summary>
-    private static bool SocketInScope(IInvocationOperation send, KnownTypes types, StatementSyntax declaration, SemanticModel model)
+    private static bool SocketInScope(IOperation socket, StatementSyntax declaration)
     {
-        IOperation socket = OperationHelpers.StripConversions(SocketSend.Match(send, types)!.Socket);
-        return socket switch
+        return OperationHelpers.StripConversions(socket) switch
         {
             IParameterReferenceOperation => true,
             IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } => true,

@@ -56,10 +56,9 @@ internal sealed class ZeroCopyChannel
     private readonly ZeroCopyCompletionTracker<ZeroCopyCall> _tracker;
     private readonly ReadinessSignal _completions = new();
     private readonly long _maxBytesInFlight;
-    private readonly int _copiedLimit;
     private readonly TimeSpan _disposeTimeout;
     private int _sendsSinceDrain;
-    private int _copiedStreak;
+    private CopiedAdaptation _copied;
 
     // The measured crossover (null: a fixed threshold). Sampling state is the sender's alone.
     private readonly CrossoverPolicy? _policy;
@@ -85,7 +84,7 @@ internal sealed class ZeroCopyChannel
         Threshold = settings.PinnedZeroCopyThreshold;
         _policy = settings.MeasureCrossover ? CrossoverPolicy.Process : null;
         _maxBytesInFlight = settings.MaxPinnedBytesInFlight;
-        _copiedLimit = settings.CopiedCompletionsBeforeFallback;
+        _copied = new CopiedAdaptation(settings.CopiedCompletionsBeforeFallback);
         _disposeTimeout = settings.DisposeTimeout;
     }
 
@@ -399,10 +398,10 @@ internal sealed class ZeroCopyChannel
         ZeroCopyStatistics.AddReleaseTime(call.StartTimestamp);
         if (!copied)
         {
-            _copiedStreak = 0;
             _sawUncopied = true;
         }
-        else if (++_copiedStreak >= _copiedLimit && _copiedLimit > 0 && _enabled)
+
+        if (_copied.ShouldSwitchToCopies(copied) && _enabled)
         {
             _enabled = false;
             _statistics.SetZeroCopyDisabledByCopied();

@@ -58,7 +58,7 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
     private volatile bool _zeroCopy = true;
 
     // Reaping thread only (the engine reaps under one lock).
-    private int _copiedStreak;
+    private CopiedAdaptation _copied;
     private volatile bool _disposing;
 
     // sendmsg scratch for a batch of several pieces: one msghdr and the iovecs, native (the kernel
@@ -73,6 +73,7 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
         _settings = settings;
         _statistics = statistics;
         _engine = engine;
+        _copied = new CopiedAdaptation(settings.CopiedCompletionsBeforeFallback);
         _epoll = new LinuxSocketSender(socket, settings, statistics);
     }
 
@@ -164,18 +165,9 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
         if (record.Batch is PinnedSendBatch batch)
         {
             _statistics.AddPinnedInFlight(-record.Bytes);
-            if (record.Bytes == 0)
+            // A failed request (its error reached the sender) sent nothing: nothing to count.
+            if (record.Bytes != 0 && _copied.ShouldSwitchToCopies(copied) && _zeroCopy)
             {
-                // A failed request (its error reached the sender): nothing was sent, nothing to count.
-            }
-            else if (!copied)
-            {
-                _copiedStreak = 0;
-            }
-            else if (++_copiedStreak >= _settings.CopiedCompletionsBeforeFallback && _settings.CopiedCompletionsBeforeFallback > 0 && _zeroCopy)
-            {
-                // Loopback (and any device without scatter-gather) copies every byte anyway: the
-                // notification round trip buys nothing there.
                 _zeroCopy = false;
                 _statistics.SetZeroCopyDisabledByCopied();
             }
