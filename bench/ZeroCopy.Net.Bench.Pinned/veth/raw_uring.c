@@ -8,7 +8,10 @@
  * table shows what registration buys. Built with liburing (Debian liburing-dev): the C ceiling
  * only; the library itself makes the raw syscalls.
  *
- *   raw_uring <dst-ip> <port> <seconds> <rounds> <huge:0|1> <stamp:0|1>
+ *   raw_uring <dst-ip> <port> <seconds> <rounds> <huge:0|1> <stamp:0|1> [depth, default 8]
+ *
+ * Depth 1 is one request per io_uring_enter, the shape of a library call that waits for its
+ * request CQE before the next send: it separates what registration buys from what batching buys.
  *
  * Prints one line per measurement, plus CPU seconds per GB and io_uring_enter calls per send:
  *   raw-uring-<send|sendzc|sendzc-fixed>-<4k|huge> <size> <round> <GB/s> cpu_s_per_gb=<x> enters_per_send=<y>
@@ -32,7 +35,7 @@
 #endif
 
 #define WORKING_SET (512ul << 20)
-#define DEPTH 8
+static int depth = 8; /* requests in flight per io_uring_enter: argv[7], default 8 */
 
 enum mode { MODE_SEND, MODE_SENDZC, MODE_SENDZC_FIXED };
 static const char *mode_names[] = { "send", "sendzc", "sendzc-fixed" };
@@ -92,8 +95,8 @@ static double measure(struct io_uring *ring, int fd, char *mem, int size, enum m
     double cpu_start = cpu_now();
     double start = now(), end = start + seconds;
     while (now() < end) {
-        /* Fill the queue to DEPTH requests, then one io_uring_enter submits them and waits for one CQE. */
-        while (requests < DEPTH && notifs < 4 * DEPTH) {
+        /* Fill the queue to `depth` requests, then one io_uring_enter submits them and waits for one CQE. */
+        while (requests < depth && notifs < 4 * depth) {
             long seq = (*sequence)++;
             char *p = mem + (seq % slots) * slot;
             for (int page = 0; stamp && page < size; page += 4096) {
@@ -131,11 +134,13 @@ static double measure(struct io_uring *ring, int fd, char *mem, int size, enum m
 
 int main(int argc, char **argv)
 {
-    if (argc != 7) {
-        fprintf(stderr, "usage: %s <dst-ip> <port> <seconds> <rounds> <huge:0|1> <stamp:0|1>\n", argv[0]);
+    if (argc != 7 && argc != 8) {
+        fprintf(stderr, "usage: %s <dst-ip> <port> <seconds> <rounds> <huge:0|1> <stamp:0|1> [depth]\n", argv[0]);
         return 2;
     }
     stamp = atoi(argv[6]);
+    if (argc == 8 && (depth = atoi(argv[7])) < 1)
+        depth = 1;
     double seconds = atof(argv[3]);
     int rounds = atoi(argv[4]);
     int huge = atoi(argv[5]);
@@ -184,7 +189,7 @@ int main(int argc, char **argv)
         for (int round = 1; round <= rounds; round++) {
             for (int m = MODE_SEND; m <= MODE_SENDZC_FIXED; m++) {
                 double gbps = measure(&ring, fd, mem, sizes[s], (enum mode)m, seconds, &sequence, &cpu, &per);
-                printf("raw-uring-%s-%s %d %d %.2f cpu_s_per_gb=%.3f enters_per_send=%.3f\n", mode_names[m], huge ? "huge" : "4k", sizes[s], round, gbps, cpu, per);
+                printf("raw-uring-%s-%s-d%d %d %d %.2f cpu_s_per_gb=%.3f enters_per_send=%.3f\n", mode_names[m], huge ? "huge" : "4k", depth, sizes[s], round, gbps, cpu, per);
                 fflush(stdout);
             }
         }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
 using System.Threading;
 using System;
@@ -53,4 +55,59 @@ internal abstract class SocketSender : IAsyncDisposable
     /// memory is released when the kernel no longer needs it.
     /// </summary>
     public abstract ValueTask SendPinnedAsync(PinnedSendBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="count"/> batches, each as its own datagram, in order. Takes over every
+    /// batch (each hold dropped exactly once, sent or not) and <paramref name="datagrams"/> itself,
+    /// which goes back to <see cref="ArrayPool{T}.Shared"/> when the send ends. Here one
+    /// <see cref="SendPinnedAsync"/> per datagram, each awaited before the next: correct on every
+    /// path; the io_uring engine overrides it with one io_uring_enter for the whole batch.
+    /// </summary>
+    /// <remarks>
+    /// A datagram the kernel refuses does not stop the others (as in the io_uring engine, where they
+    /// are all in the kernel at once): the first refusal is thrown at the end. Cancellation and
+    /// disposal stop the rest.
+    /// </remarks>
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public virtual async ValueTask SendPinnedDatagramsAsync(PinnedSendBatch[] datagrams, int count, CancellationToken cancellationToken)
+    {
+        System.Net.Sockets.SocketException? first = null;
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                PinnedSendBatch datagram = datagrams[i];
+                datagrams[i] = null!; // SendPinnedAsync owns it from here, whatever happens
+                try
+                {
+                    await SendPinnedAsync(datagram, cancellationToken).ConfigureAwait(false);
+                }
+                catch (System.Net.Sockets.SocketException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    first ??= e;
+                }
+            }
+        }
+        finally
+        {
+            ReleaseDatagrams(datagrams, count);
+        }
+
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
+    }
+
+    /// <summary>Drops the hold on every batch still in <paramref name="datagrams"/> (never sent) and returns the array to its pool.</summary>
+    protected static void ReleaseDatagrams(PinnedSendBatch[] datagrams, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            datagrams[i]?.Release();
+            datagrams[i] = null!;
+        }
+
+        ArrayPool<PinnedSendBatch>.Shared.Return(datagrams);
+    }
 }

@@ -41,6 +41,24 @@ public class IoUringProcessTests
         Assert.Equal("0", run.Output["in-flight-buffers"]);
     }
 
+    /// <summary>A burst of 8 datagrams is one io_uring_enter that submits 8 SQEs (SEND_ZC), not 8 syscalls.</summary>
+    [IoUringStraceFact]
+    public void StraceShowsOneIoUringEnterPerDatagramBurst()
+    {
+        StraceRun run = StraceRunner.RunProbe(s_traced, "iouring-datagrams", "6", "8", "8192");
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Equal("true", run.Output["verified"]);
+        Assert.Equal("IoUring", run.Output["engine"]);
+        Assert.Equal("48", run.Output["pinned-send-calls"]);
+        Assert.Equal("48", run.Output["zero-copy-sends"]);
+        Assert.Equal("0", run.Output["in-flight-buffers"]);
+        Assert.Empty(run.OnSocket("sendmsg", "sendto", "write", "writev"));
+
+        // io_uring_enter(ring_fd, to_submit, ...): the submitting enters of the bursts each say 8.
+        int burstEnters = run.Calls.Count(c => c.Name == "io_uring_enter" && c.Result == 8 && c.Args.Split(',')[1].Trim() == "8");
+        Assert.True(burstEnters >= 6, $"{burstEnters} io_uring_enter calls submitted a whole burst:\n{string.Join('\n', run.Calls.Where(c => c.Name == "io_uring_enter").Select(c => c.Args + " = " + c.Result))}");
+    }
+
     [SeccompProbeFact]
     public void ASeccompFilterThatRefusesIoUringSetupFallsBackToEpollWithTheReason()
     {

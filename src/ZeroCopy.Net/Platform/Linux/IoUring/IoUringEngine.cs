@@ -9,8 +9,8 @@ namespace ZeroCopy.Net.Platform.Linux.IoUring;
 /// <summary>Receives the CQEs of one socket's io_uring sends.</summary>
 internal interface IIoUringSendTarget
 {
-    /// <summary>The request CQE: bytes sent, or -errno. Called on the reaping thread, once per request.</summary>
-    void OnRequestCompleted(int result);
+    /// <summary>The request CQE: bytes sent, or -errno. Called on the reaping thread, once per request, with the record as submitted (<see cref="IoUringSendRecord.Bytes"/> = bytes requested).</summary>
+    void OnRequestCompleted(in IoUringSendRecord record, int result);
 
     /// <summary>The kernel no longer references the request's memory (its notification, or a request with none). Once per request, after <see cref="OnRequestCompleted"/>.</summary>
     void OnReleased(in IoUringSendRecord record, bool copied);
@@ -19,19 +19,21 @@ internal interface IIoUringSendTarget
 /// <summary>What the engine remembers about one submitted send until its memory is released.</summary>
 internal readonly struct IoUringSendRecord
 {
-    public IoUringSendRecord(IIoUringSendTarget target, PinnedSendBatch? batch, long bytes)
+    public IoUringSendRecord(IIoUringSendTarget target, PinnedSendBatch? batch, long bytes, int index = 0)
     {
         Target = target;
         Batch = batch;
         Bytes = bytes;
+        Index = index;
         StartTimestamp = batch is null ? 0 : ZeroCopyStatistics.ReleaseTimeStart();
     }
 
-    private IoUringSendRecord(IoUringSendRecord record, long bytes)
+    private IoUringSendRecord(IoUringSendRecord record, PinnedSendBatch? batch, long bytes)
     {
         Target = record.Target;
-        Batch = record.Batch;
+        Batch = batch;
         Bytes = bytes;
+        Index = record.Index;
         StartTimestamp = record.StartTimestamp;
     }
 
@@ -43,13 +45,16 @@ internal readonly struct IoUringSendRecord
     /// <summary>Bytes the kernel holds: requested until the request CQE, then what it took.</summary>
     public long Bytes { get; }
 
+    /// <summary>Which request of its call this is: 0 for a single send, the datagram's position for <see cref="IoUringSocketSender.SendPinnedDatagramsAsync"/>.</summary>
+    public int Index { get; }
+
     /// <summary>When the send was issued, for the send-to-release histogram.</summary>
     public long StartTimestamp { get; }
 
-    public IoUringSendRecord WithBytes(long bytes) => new(this, bytes);
+    public IoUringSendRecord WithBytes(long bytes) => new(this, Batch, bytes);
 
     /// <summary>The record without its batch: its hold was dropped already (abandoned at disposal), so its notification releases nothing.</summary>
-    public IoUringSendRecord WithoutBatch() => new(Target, null, Bytes);
+    public IoUringSendRecord WithoutBatch() => new(this, null, Bytes);
 }
 
 /// <summary>
@@ -163,6 +168,17 @@ internal sealed unsafe class IoUringEngine
     /// </summary>
     public ulong Submit(in IoUringSendRecord record, byte opcode, int fd, void* address, uint length, uint msgFlags, ushort ioprio, int fixedIndex)
     {
+        ulong token = Prepare(record, opcode, fd, address, length, msgFlags, ioprio, fixedIndex);
+        Flush();
+        return token;
+    }
+
+    /// <summary>
+    /// Fills and publishes one SQE without entering the kernel: several prepared requests go in the
+    /// next <see cref="Flush"/>'s single io_uring_enter (a datagram batch). The caller must flush.
+    /// </summary>
+    public ulong Prepare(in IoUringSendRecord record, byte opcode, int fd, void* address, uint length, uint msgFlags, ushort ioprio, int fixedIndex)
+    {
         ulong token;
         lock (_submitLock)
         {
@@ -180,6 +196,12 @@ internal sealed unsafe class IoUringEngine
             _ring.Publish();
         }
 
+        return token;
+    }
+
+    /// <summary>One io_uring_enter for everything published, then the inline reap (requests the kernel finished during the enter complete on this thread).</summary>
+    public void Flush()
+    {
         EnterSubmit();
         ReapIfIdle();
         if (Interlocked.Read(ref _live) != 0)
@@ -188,8 +210,6 @@ internal sealed unsafe class IoUringEngine
             // completion thread must be in the kernel waiting for it.
             WakeCompletions();
         }
-
-        return token;
     }
 
     /// <summary>Asks the kernel to cancel the request <paramref name="token"/> (a send parked until the socket has room). Its CQE then says -ECANCELED, or the send's real result when it won the race.</summary>
@@ -567,10 +587,12 @@ internal sealed unsafe class IoUringEngine
     {
         CqeKind kind;
         IoUringSendRecord record;
+        IoUringSendRecord submitted;
         bool released;
         lock (_submitLock)
         {
             kind = _table.OnCqe(cqe.user_data, cqe.flags, out record, out released);
+            submitted = record;
             if (kind == CqeKind.Request && !released && record.Bytes != Math.Max(cqe.res, 0))
             {
                 // The kernel holds only what it took; the notification releases that much.
@@ -588,7 +610,7 @@ internal sealed unsafe class IoUringEngine
         {
             case CqeKind.Request:
                 long held = Math.Max(cqe.res, 0);
-                record.Target.OnRequestCompleted(cqe.res);
+                record.Target.OnRequestCompleted(submitted, cqe.res);
                 if (released)
                 {
                     record.Target.OnReleased(record.WithBytes(held), copied: true);

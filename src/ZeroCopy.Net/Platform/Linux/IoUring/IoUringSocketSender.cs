@@ -46,10 +46,15 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
     private readonly ReadinessSignal _released = new();
     private ManualResetValueTaskSourceCore<int> _request = new() { RunContinuationsAsynchronously = true };
 
-    // The request in flight (one at a time: the socket's gate): for cancellation and the in-flight correction.
+    // The request in flight (one at a time: the socket's gate): for cancellation.
     private long _pendingToken;
-    private long _requested;
-    private bool _requestZeroCopy;
+
+    // A datagram burst in flight (SendPinnedDatagramsAsync): one slot per datagram, the request CQEs
+    // still awaited (the last one completes _request), and how many slots CancelPending may read.
+    private DatagramSlot[] _slots = Array.Empty<DatagramSlot>();
+    private bool _burst;
+    private int _awaiting;
+    private int _slotsPublished;
 
     // Requests whose memory is not released yet (disposal waits for 0).
     private long _outstanding;
@@ -145,18 +150,29 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
     }
 
     /// <inheritdoc/>
-    public void OnRequestCompleted(int result)
+    public void OnRequestCompleted(in IoUringSendRecord record, int result)
     {
-        if (_requestZeroCopy)
+        if (record.Batch is not null)
         {
+            // A zero-copy request: the kernel holds only what it took.
             long accepted = Math.Max(result, 0);
-            if (accepted < _requested)
+            if (accepted < record.Bytes)
             {
-                _statistics.AddPinnedInFlight(-(_requested - accepted));
+                _statistics.AddPinnedInFlight(-(record.Bytes - accepted));
             }
         }
 
-        _request.SetResult(result);
+        if (!_burst)
+        {
+            _request.SetResult(result);
+            return;
+        }
+
+        _slots[record.Index].Result = result;
+        if (Interlocked.Decrement(ref _awaiting) == 0)
+        {
+            _request.SetResult(0);
+        }
     }
 
     /// <inheritdoc/>
@@ -301,6 +317,216 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
         }
     }
 
+    /// <summary>
+    /// A burst of datagrams: every datagram still to send is one SQE (SEND_ZC from its registered
+    /// slab at or above the threshold, else SEND), all of them in one io_uring_enter; the call
+    /// waits for all their request CQEs, then resubmits, again together, the ones the kernel asks
+    /// to retry (EAGAIN, a cancellation nobody asked for, ENOBUFS or EOPNOTSUPP as copies).
+    /// </summary>
+    public override ValueTask SendPinnedDatagramsAsync(PinnedSendBatch[] datagrams, int count, CancellationToken cancellationToken)
+    {
+        bool added = false;
+        try
+        {
+            added = _epoll.AcquireSocket();
+        }
+        catch (Exception e)
+        {
+            ReleaseDatagrams(datagrams, count);
+            _epoll.ReleaseSocket(added);
+            return new ValueTask(Task.FromException(e));
+        }
+
+        return SendBurstAsync(datagrams, count, added, cancellationToken);
+    }
+
+    [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendBurstAsync(PinnedSendBatch[] datagrams, int count, bool added, CancellationToken cancellationToken)
+    {
+        if (_slots.Length < count)
+        {
+            // Grown once to the largest burst; a steady burst size allocates nothing.
+            _slots = new DatagramSlot[Math.Max(count, 2 * _slots.Length)];
+        }
+
+        DatagramSlot[] slots = _slots;
+        long zeroCopyBytes = 0;
+        long totalBytes = 0;
+        long sentBytes = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int length = datagrams[i].LengthOf(0);
+            totalBytes += length;
+            bool zeroCopy = _zeroCopy && length > 0 && length >= _settings.PinnedZeroCopyThreshold;
+            slots[i] = new DatagramSlot { ZeroCopy = zeroCopy, Reason = _zeroCopy ? PinnedCopyReason.BelowThreshold : PinnedCopyReason.ZeroCopyOff, State = DatagramState.ToSend };
+            zeroCopyBytes += zeroCopy ? length : 0;
+        }
+
+        Errno failure = Errno.SUCCESS;
+        string failedCall = string.Empty;
+        int toSend = count;
+        try
+        {
+            if (zeroCopyBytes > 0 && NeedsRoom(zeroCopyBytes))
+            {
+                await WaitForRoomAsync(zeroCopyBytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            while (toSend > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_disposing)
+                {
+                    throw ThrowHelper.SocketDisposedDuringSend(sentBytes, totalBytes);
+                }
+
+                ValueTask<int> requests = SubmitBurst(datagrams, count, toSend);
+                using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((IoUringSocketSender)s!).CancelPending(), this) : default)
+                {
+                    _ = await requests.ConfigureAwait(false);
+                }
+
+                Volatile.Write(ref _slotsPublished, 0);
+                for (int i = 0; i < count; i++)
+                {
+                    ref DatagramSlot slot = ref slots[i];
+                    if (slot.State != DatagramState.Submitted)
+                    {
+                        continue;
+                    }
+
+                    slot.Token = 0;
+                    int result = slot.Result;
+                    if (result >= 0)
+                    {
+                        slot.State = DatagramState.Sent;
+                        toSend--;
+                        sentBytes += result;
+                        if (slot.ZeroCopy)
+                        {
+                            _statistics.AddPinnedZeroCopy(result);
+                        }
+                        else
+                        {
+                            _statistics.AddPinnedCopied(result, slot.Reason);
+                        }
+
+                        _statistics.AddPinnedSendCall();
+                        continue;
+                    }
+
+                    slot.State = DatagramState.ToSend;
+                    switch ((Errno)(-result))
+                    {
+                        case Errno.EINTR:
+                        case Errno.EAGAIN:
+                        case Errno.ECANCELED:
+                            break; // sent nothing: again (a cancellation we asked for ends the loop above)
+                        case Errno.EOPNOTSUPP when slot.ZeroCopy:
+                            _zeroCopy = false;
+                            slot.ZeroCopy = false;
+                            slot.Reason = PinnedCopyReason.ZeroCopyOff;
+                            _statistics.SetZeroCopyOptInRefused();
+                            break;
+                        case Errno.ENOBUFS when slot.ZeroCopy:
+                            _statistics.AddNoBufsFallback();
+                            slot.ZeroCopy = false;
+                            slot.Reason = PinnedCopyReason.NoBufs;
+                            break;
+                        default:
+                            // This datagram failed; the others still go. The first failure is reported.
+                            slot.State = DatagramState.Failed;
+                            toSend--;
+                            if (failure == Errno.SUCCESS)
+                            {
+                                failure = (Errno)(-result);
+                                failedCall = slot.ZeroCopy ? "io_uring send_zc" : "io_uring send";
+                            }
+
+                            break;
+                    }
+                }
+            }
+        }
+        catch (ZeroCopySocketException e) when (SocketHandleAccess.IsDisposed(_socket))
+        {
+            throw ThrowHelper.SocketClosedDuringSend(sentBytes, totalBytes, e);
+        }
+        finally
+        {
+            Volatile.Write(ref _slotsPublished, 0);
+            ReleaseDatagrams(datagrams, count);
+            _epoll.ReleaseSocket(added);
+        }
+
+        if (failure != Errno.SUCCESS)
+        {
+            throw PosixErrors.Socket(failure, failedCall);
+        }
+    }
+
+    /// <summary>
+    /// Prepares one SQE per datagram still to send (in order) and enters once; the task completes
+    /// with the last of their request CQEs, each result in its slot.
+    /// </summary>
+    private unsafe ValueTask<int> SubmitBurst(PinnedSendBatch[] datagrams, int count, int toSend)
+    {
+        _request.Reset();
+        _burst = true;
+
+        // Before the first SQE is published: another submitter's enter may issue it, and the
+        // reaper complete it, before this thread has prepared the rest.
+        Volatile.Write(ref _awaiting, toSend);
+        DatagramSlot[] slots = _slots;
+        for (int i = 0; i < count; i++)
+        {
+            ref DatagramSlot slot = ref slots[i];
+            if (slot.State != DatagramState.ToSend)
+            {
+                continue;
+            }
+
+            PinnedSendBatch batch = datagrams[i];
+            int length = batch.LengthOf(0);
+            IoUringSendRecord record;
+            int fixedIndex = -1;
+            ushort ioprio = 0;
+            if (slot.ZeroCopy)
+            {
+                batch.AddRef(); // the request's own hold, dropped by its notification
+                _statistics.AddPinnedInFlight(length);
+                record = new IoUringSendRecord(this, batch, length, i);
+                ioprio = IORING_SEND_ZC_REPORT_USAGE;
+                if (batch.SegmentOf(0) is PinnedSegment segment && (fixedIndex = _engine.FixedIndexOf(segment.Slab)) >= 0)
+                {
+                    ioprio |= IORING_RECVSEND_FIXED_BUF;
+                }
+            }
+            else
+            {
+                record = new IoUringSendRecord(this, null, length, i);
+            }
+
+            Interlocked.Increment(ref _outstanding);
+            slot.State = DatagramState.Submitted;
+            slot.Result = 0;
+            ulong token = _engine.Prepare(record, slot.ZeroCopy ? IORING_OP_SEND_ZC : IORING_OP_SEND, _epoll.Fd, batch.PointerOf(0), (uint)length, (uint)MSG_NOSIGNAL, ioprio, fixedIndex);
+            Volatile.Write(ref slot.Token, token);
+        }
+
+        Volatile.Write(ref _slotsPublished, count);
+        _engine.Flush();
+        if (_disposing)
+        {
+            CancelPending();
+        }
+
+        short version = _request.Version;
+        return _request.GetStatus(version) == ValueTaskSourceStatus.Pending
+            ? new ValueTask<int>(this, version)
+            : new ValueTask<int>(_request.GetResult(version));
+    }
+
     private bool NeedsRoom(long bytes) => _statistics.PinnedBytesInFlight + bytes > _settings.MaxPinnedBytesInFlight;
 
     [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -329,8 +555,7 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
     private unsafe ValueTask<int> Submit(PinnedSendBatch batch, long offset, long requested, bool zeroCopy)
     {
         _request.Reset();
-        _requested = requested;
-        _requestZeroCopy = zeroCopy;
+        _burst = false;
         IoUringSendRecord record;
         if (zeroCopy)
         {
@@ -404,13 +629,24 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
             : new ValueTask<int>(_request.GetResult(version));
     }
 
-    /// <summary>Cancels the request in flight, if any (a stale token matches nothing).</summary>
+    /// <summary>Cancels the request in flight, or every request of a burst, if any (a stale token matches nothing).</summary>
     private void CancelPending()
     {
         long token = Volatile.Read(ref _pendingToken);
         if (token != 0)
         {
             _engine.Cancel((ulong)token);
+        }
+
+        DatagramSlot[] slots = _slots;
+        int published = Math.Min(Volatile.Read(ref _slotsPublished), slots.Length);
+        for (int i = 0; i < published; i++)
+        {
+            ulong slotToken = Volatile.Read(ref slots[i].Token);
+            if (slotToken != 0)
+            {
+                _engine.Cancel(slotToken);
+            }
         }
     }
 
@@ -448,5 +684,23 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
             _iovecs = null;
             _iovecCapacity = 0;
         }
+    }
+
+    private enum DatagramState : byte
+    {
+        ToSend,
+        Submitted,
+        Sent,
+        Failed,
+    }
+
+    /// <summary>One datagram of a burst: its request's token (for cancellation), its result, and how it goes out.</summary>
+    private struct DatagramSlot
+    {
+        public ulong Token;
+        public int Result;
+        public DatagramState State;
+        public bool ZeroCopy;
+        public PinnedCopyReason Reason;
     }
 }
