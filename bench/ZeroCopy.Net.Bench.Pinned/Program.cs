@@ -35,6 +35,8 @@ string[] paths = OptionList("--paths", "bcl,pinned");
 // set, as a cache serves values written long before (the kernel's MSG_ZEROCOPY notes' case).
 bool stamp = (argsList.Contains("--write") ? argsList[argsList.IndexOf("--write") + 1] : "stamp") != "none";
 int? threshold = argsList.Contains("--threshold") ? (int)Option("--threshold", 0) : null; // default: the library's
+// Paths ending in "-burst" send --burst datagrams per SendPinnedDatagramsAsync call (raw_uring's queue depth).
+int burst = (int)Option("--burst", 8);
 
 Console.WriteLine($"# mode={mode} write={(stamp ? "stamp" : "none")} threshold={(threshold?.ToString(CultureInfo.InvariantCulture) ?? "default")} seconds={seconds} rounds={rounds} working-set={workingSet >> 20} MiB cpus={Environment.ProcessorCount} os={System.Runtime.InteropServices.RuntimeInformation.OSDescription} runtime={Environment.Version}");
 Console.WriteLine("# transport size path round GBps");
@@ -120,6 +122,20 @@ if (paths.Contains("pinned-iouring"))
 
         Console.WriteLine(FormattableString.Invariant(
             $"| {mode} | {size / 1024} KiB | {epoll[0]:F2} / {Median(epoll):F2} / {epoll[^1]:F2} | {uring[0]:F2} / {Median(uring):F2} / {uring[^1]:F2} | {Median(uring) / Median(epoll):F2}x |"));
+    }
+}
+
+if (paths.Any(p => p.EndsWith("-burst", StringComparison.Ordinal)))
+{
+    Console.WriteLine();
+    Console.WriteLine($"| transport | size | one call per datagram, epoll / io_uring GB/s (median) | bursts of {burst}, epoll / io_uring GB/s (median) | io_uring bursts ÷ epoll one-per-call | io_uring bursts ÷ epoll bursts |");
+    Console.WriteLine("|---|---|---|---|---|---|");
+    foreach (int size in sizes)
+    {
+        double M(string path) => results.Where(r => r.Size == size && r.Path == path).Select(r => r.GBps).DefaultIfEmpty(double.NaN).OrderBy(x => x).ToArray() is { } v ? Median(v) : double.NaN;
+        double epoll = M("pinned"), uring = M("pinned-iouring"), epollBurst = M("pinned-burst"), uringBurst = M("pinned-iouring-burst");
+        Console.WriteLine(FormattableString.Invariant(
+            $"| {mode} | {size / 1024} KiB | {epoll:F2} / {uring:F2} | {epollBurst:F2} / {uringBurst:F2} | {uringBurst / epoll:F2}x | {uringBurst / epollBurst:F2}x |"));
     }
 }
 
@@ -226,7 +242,7 @@ async Task<double> MeasureAsync(Socket socket, string path, int size)
         var options = new ZeroCopySocketOptions
         {
             BufferPool = pool,
-            Engine = path switch { "pinned-iouring" => SendEngine.IoUring, "pinned-epoll" => SendEngine.Epoll, _ => SendEngine.Auto },
+            Engine = path switch { "pinned-iouring" or "pinned-iouring-burst" => SendEngine.IoUring, "pinned-epoll" => SendEngine.Epoll, _ => SendEngine.Auto },
         };
         if (threshold is int t)
         {
@@ -238,7 +254,31 @@ async Task<double> MeasureAsync(Socket socket, string path, int size)
         {
             Console.Error.WriteLine($"#   {path}: io_uring unavailable, this row is epoll: {ZeroCopySocket.ProcessIoUringFallbackReason}");
         }
-        while (watch.ElapsedTicks < deadline)
+        bool bursts = path.EndsWith("-burst", StringComparison.Ordinal);
+        var burstBuffers = new PinnedBuffer[burst];
+        int[] burstLengths = Enumerable.Repeat(size, burst).ToArray();
+        while (bursts && watch.ElapsedTicks < deadline)
+        {
+            // "-burst": SendPinnedDatagramsAsync, --burst datagrams per call (UDP only: one datagram per buffer).
+            for (int i = 0; i < 64; i += burst)
+            {
+                for (int j = 0; j < burst; j++)
+                {
+                    burstBuffers[j] = pool.Rent(size);
+                    if (stamp)
+                    {
+                        Stamp(burstBuffers[j].Span.Slice(0, size), sequence);
+                    }
+
+                    sequence++;
+                }
+
+                await zc.SendPinnedDatagramsAsync(burstBuffers, burstLengths);
+                sent += (long)size * burst;
+            }
+        }
+
+        while (!bursts && watch.ElapsedTicks < deadline)
         {
             for (int i = 0; i < 64; i++)
             {

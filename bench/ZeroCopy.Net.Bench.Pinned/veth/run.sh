@@ -11,7 +11,9 @@
 # SEND, SEND_ZC, SEND_ZC from registered buffers at queue depth 8). Run as root.
 # Usage: bench/ZeroCopy.Net.Bench.Pinned/veth/run.sh [--seconds S] [--rounds N] [other harness options, e.g. --threshold 0]
 # The library's two engines in the same run: --paths bcl,pinned,pinned-iouring (pinned = the default
-# engine, epoll; pinned-iouring = ZeroCopySocketOptions.Engine = IoUring).
+# engine, epoll; pinned-iouring = ZeroCopySocketOptions.Engine = IoUring). Datagram bursts
+# (SendPinnedDatagramsAsync, --burst N datagrams per call, default 8 = raw_uring's depth):
+# --paths pinned,pinned-iouring,pinned-burst,pinned-iouring-burst.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
@@ -81,6 +83,8 @@ for write in stamp none; do
   echo "## raw C io_uring on the same rig, write=$write: SEND / SEND_ZC / SEND_ZC fixed buffers, depth 8; 4 KiB pages, then huge pages"
   ip netns exec "$NS" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag"
   ip netns exec "$NS" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 1 "$stampflag"
+  echo "## raw C io_uring at depth 1 (one request per io_uring_enter, as one awaited SendPinnedAsync): 4 KiB pages"
+  ip netns exec "$NS" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag" 1
 done
 echo "## loopback TCP"
 ip netns exec "$NS" dotnet "$DLL" tcp "$@"
