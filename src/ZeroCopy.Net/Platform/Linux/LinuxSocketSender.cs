@@ -200,6 +200,29 @@ internal sealed class LinuxSocketSender : SocketSender
         return send.IsCompletedSuccessfully ? default : AwaitWithoutResult(send);
     }
 
+    /// <summary>
+    /// A pinned send that copies (plain sendmsg, no SO_ZEROCOPY state): the io_uring engine's sends
+    /// below its threshold, where one synchronous sendmsg costs less than a ring round trip.
+    /// </summary>
+    public ValueTask SendPinnedCopyAsync(PinnedSendBatch batch, PinnedCopyReason reason, CancellationToken cancellationToken)
+    {
+        bool added = false;
+        try
+        {
+            added = AcquireSocket();
+        }
+        catch (Exception e)
+        {
+            batch.Release();
+            ReleaseSocket(added);
+            return new ValueTask(Task.FromException(e));
+        }
+
+        Readiness.NoteSendStarted();
+        ValueTask<long> send = Run(new PinnedSendOperation(this, batch, reason), added, cancellationToken);
+        return send.IsCompletedSuccessfully ? default : AwaitWithoutResult(send);
+    }
+
     [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask AwaitWithoutResult(ValueTask<long> send) => _ = await send.ConfigureAwait(false);
 

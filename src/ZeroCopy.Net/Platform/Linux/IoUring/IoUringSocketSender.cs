@@ -15,7 +15,8 @@ namespace ZeroCopy.Net.Platform.Linux.IoUring;
 /// <summary>
 /// A socket on the io_uring engine: pinned sends (<see cref="SendPinnedAsync"/>, so also the
 /// PipeWriter) go through <see cref="IoUringEngine"/> as IORING_OP_SEND_ZC from registered pool
-/// slabs, SENDMSG_ZC for several pieces, or IORING_OP_SEND / SENDMSG below the zero-copy threshold;
+/// slabs, SENDMSG_ZC for several pieces; a single send below the zero-copy threshold is one plain
+/// sendmsg on the epoll engine's path (cheaper than a ring round trip), a burst's copies IORING_OP_SEND;
 /// everything else (sendfile, header responses, pinned bodies behind headers) is the epoll
 /// engine's <see cref="LinuxSocketSender"/>, which this class wraps and which owns the socket's handle.
 /// </summary>
@@ -103,6 +104,14 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
 
     public override ValueTask SendPinnedAsync(PinnedSendBatch batch, CancellationToken cancellationToken)
     {
+        if (!_zeroCopy || batch.TotalLength == 0 || batch.TotalLength < _settings.PinnedZeroCopyThreshold)
+        {
+            // A copy: one synchronous sendmsg (the epoll engine's path) costs less than a ring round
+            // trip (SQE, enter, CQE) and takes the bytes the same way (veth rig: IORING_OP_SEND was
+            // 0.94x of it at 8-16 KiB). Bursts keep their copies in the ring, where they batch.
+            return _epoll.SendPinnedCopyAsync(batch, _zeroCopy ? PinnedCopyReason.BelowThreshold : PinnedCopyReason.ZeroCopyOff, cancellationToken);
+        }
+
         bool added = false;
         try
         {

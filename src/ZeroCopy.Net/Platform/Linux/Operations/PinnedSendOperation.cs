@@ -56,6 +56,24 @@ internal struct PinnedSendOperation : ISendOperation
         }
     }
 
+    /// <summary>A copying send chosen by the caller (the io_uring engine's sends below its threshold): no channel, no MSG_ZEROCOPY.</summary>
+    /// <param name="sender">The socket's sender.</param>
+    /// <param name="batch">The batch; this operation takes over the caller's hold on it.</param>
+    /// <param name="reason">Why the bytes are copied, for the statistics.</param>
+    public PinnedSendOperation(LinuxSocketSender sender, PinnedSendBatch batch, PinnedCopyReason reason)
+    {
+        _batch = batch;
+        _channel = null!; // read only on the zero-copy path, which this send never takes
+        _total = batch.TotalLength;
+        _isStream = sender.IsStream;
+        _moreFlag = 0;
+        _sent = 0;
+        _roomChecked = true;
+        _zeroCopy = false;
+        _timed = false;
+        _reason = reason;
+    }
+
     public readonly long Sent => _sent;
 
     public readonly long Total => _total;
