@@ -12,11 +12,12 @@ public sealed partial class ZeroCopySocket
 {
     /// <summary>
     /// Sends each pinned buffer as its own datagram, in the order given: a burst of datagrams (a
-    /// market-data tick, a game-state broadcast) in one call. On the io_uring engine
-    /// (<see cref="ZeroCopySocketOptions.Engine"/> = <see cref="SendEngine.IoUring"/>) the whole burst
-    /// is one io_uring_enter, one SEND_ZC per datagram from registered pool memory, which is where
+    /// market-data tick, a game-state broadcast) in one call, so the syscall per datagram goes. On the
+    /// epoll engine the burst is sendmmsg (MSG_ZEROCOPY per datagram at or above the threshold); on the
+    /// io_uring engine (<see cref="ZeroCopySocketOptions.Engine"/> = <see cref="SendEngine.IoUring"/>)
+    /// one io_uring_enter with a SEND_ZC per datagram from registered pool memory, which is where
     /// io_uring's zero-copy gain lies (a single awaited send cannot batch: docs/design.md, "Datagram
-    /// bursts"); on the epoll engine and the portable path it is one send per datagram. Takes ownership
+    /// bursts"); on the portable path one send per datagram. Takes ownership
     /// of every buffer, as <see cref="SendPinnedAsync(PinnedBuffer, int, CancellationToken)"/> does,
     /// with the same threshold for zero-copy per datagram.
     /// </summary>

@@ -138,6 +138,10 @@ static void sendfile_and_msghdr(void)
     ABI_FIELD(msghdr, struct msghdr, msg_controllen);
     ABI_FIELD(msghdr, struct msghdr, msg_flags);
 
+    ABI_SIZEOF(mmsghdr, struct mmsghdr);
+    ABI_FIELD(mmsghdr, struct mmsghdr, msg_hdr);
+    ABI_FIELD(mmsghdr, struct mmsghdr, msg_len);
+
     ABI_SIZEOF(cmsghdr, struct cmsghdr);
     ABI_FIELD(cmsghdr, struct cmsghdr, cmsg_len);
     ABI_FIELD(cmsghdr, struct cmsghdr, cmsg_level);

@@ -45,7 +45,7 @@ public class IoUringProcessTests
     [IoUringStraceFact]
     public void StraceShowsOneIoUringEnterPerDatagramBurst()
     {
-        StraceRun run = StraceRunner.RunProbe(s_traced, "iouring-datagrams", "6", "8", "8192");
+        StraceRun run = StraceRunner.RunProbe(s_traced, "pinned-datagrams", "IoUring", "6", "8", "8192");
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
         Assert.Equal("true", run.Output["verified"]);
         Assert.Equal("IoUring", run.Output["engine"]);

@@ -28,6 +28,14 @@ internal static partial class Interop
             internal int msg_flags;
         }
 
+        /// <summary>struct mmsghdr (bits/socket.h, _GNU_SOURCE), 64 bytes on 64-bit: one message of sendmmsg and the bytes the kernel sent of it.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct mmsghdr
+        {
+            internal msghdr msg_hdr;
+            internal uint msg_len;
+        }
+
         /// <summary>struct cmsghdr (bits/socket.h), 16 bytes on 64-bit; data follows at CMSG_ALIGN(sizeof(cmsghdr)).</summary>
         [StructLayout(LayoutKind.Sequential)]
         internal struct cmsghdr

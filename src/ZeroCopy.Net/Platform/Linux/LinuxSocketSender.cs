@@ -200,6 +200,28 @@ internal sealed class LinuxSocketSender : SocketSender
         return send.IsCompletedSuccessfully ? default : AwaitWithoutResult(send);
     }
 
+    /// <summary>A burst of datagrams: sendmmsg, many per syscall (<see cref="DatagramBurstOperation"/>).</summary>
+    public override ValueTask SendPinnedDatagramsAsync(PinnedSendBatch[] datagrams, int count, CancellationToken cancellationToken)
+    {
+        bool added = false;
+        ZeroCopyChannel channel;
+        try
+        {
+            added = AcquireSocket();
+            channel = _zeroCopy ?? OpenZeroCopy();
+        }
+        catch (Exception e)
+        {
+            ReleaseDatagrams(datagrams, count);
+            ReleaseSocket(added);
+            return new ValueTask(Task.FromException(e));
+        }
+
+        Readiness.NoteSendStarted();
+        ValueTask<long> send = Run(new DatagramBurstOperation(datagrams, count, channel), added, cancellationToken);
+        return send.IsCompletedSuccessfully ? default : AwaitWithoutResult(send);
+    }
+
     /// <summary>
     /// A pinned send that copies (plain sendmsg, no SO_ZEROCOPY state): the io_uring engine's sends
     /// below its threshold, where one synchronous sendmsg costs less than a ring round trip.

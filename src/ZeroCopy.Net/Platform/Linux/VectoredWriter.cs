@@ -24,6 +24,7 @@ internal sealed class VectoredWriter
     private ReadOnlyMemory<byte>[]? _sliceScratch;
     private MemoryHandle[]? _pinScratch;
     private iovec[]? _iovecScratch;
+    private mmsghdr[]? _messageScratch;
 
     public VectoredWriter(int fd) => _fd = fd;
 
@@ -106,6 +107,43 @@ internal sealed class VectoredWriter
             nint n = send(_fd, p + start, (nuint)count, MSG_NOSIGNAL | MSG_DONTWAIT);
             return n < 0 ? SyscallResult<Errno>.Error(GetLastErrno()) : SyscallResult<Errno>.Ok(n);
         }
+    }
+
+    /// <summary>
+    /// One non-blocking sendmmsg of datagrams [first, first + count) (each batch one datagram of one
+    /// piece, at most UIO_MAXIOV of them): the result is how many datagrams the kernel took, in order.
+    /// </summary>
+    public unsafe SyscallResult<Errno> TrySendDatagrams(PinnedSendBatch[] datagrams, int first, int count, int flags)
+    {
+        count = Math.Min(count, UIO_MAXIOV);
+        if (count <= StackIovecs)
+        {
+            mmsghdr* messages = stackalloc mmsghdr[StackIovecs];
+            iovec* iov = stackalloc iovec[StackIovecs];
+            return SendMmsg(messages, iov, datagrams, first, count, flags);
+        }
+
+        fixed (mmsghdr* messages = Scratch(ref _messageScratch, count))
+        fixed (iovec* iov = Scratch(ref _iovecScratch, count))
+        {
+            return SendMmsg(messages, iov, datagrams, first, count, flags);
+        }
+    }
+
+    private unsafe SyscallResult<Errno> SendMmsg(mmsghdr* messages, iovec* iov, PinnedSendBatch[] datagrams, int first, int count, int flags)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            PinnedSendBatch datagram = datagrams[first + i];
+            iov[i].iov_base = datagram.PointerOf(0);
+            iov[i].iov_len = (nuint)datagram.LengthOf(0);
+            messages[i] = default;
+            messages[i].msg_hdr.msg_iov = iov + i;
+            messages[i].msg_hdr.msg_iovlen = 1;
+        }
+
+        int n = sendmmsg(_fd, messages, (uint)count, flags);
+        return n < 0 ? SyscallResult<Errno>.Error(GetLastErrno()) : SyscallResult<Errno>.Ok(n);
     }
 
     private unsafe SyscallResult<Errno> SendMsg(iovec* iov, MemoryHandle[] pins, ReadOnlyMemory<byte>[] slices, int entries, int flags)

@@ -8,21 +8,22 @@ using ZeroCopy.Net.Buffers;
 namespace ZeroCopy.Net.StraceProbe;
 
 /// <summary>
-/// Bursts of datagrams through SendPinnedDatagramsAsync on a connected UDP socket that asks for the
-/// io_uring engine, every datagram checked by the peer: under strace a test sees one io_uring_enter
-/// submitting a whole burst, and no sendmsg or sendto on the socket.
+/// Bursts of datagrams through SendPinnedDatagramsAsync on a connected UDP socket, on the engine
+/// named, every datagram checked by the peer: under strace a test sees one io_uring_enter (io_uring)
+/// or one sendmmsg(MSG_ZEROCOPY) (epoll) per burst.
 /// </summary>
-public sealed class IoUringDatagramsMode : IProbeMode
+public sealed class PinnedDatagramsMode : IProbeMode
 {
-    public string Name => "iouring-datagrams";
+    public string Name => "pinned-datagrams";
 
-    public string Usage => "[bursts] [datagrams per burst] [bytes]: SendPinnedDatagramsAsync with Engine = IoUring (zero-copy threshold 0)";
+    public string Usage => "[IoUring|Epoll] [bursts] [datagrams per burst] [bytes]: SendPinnedDatagramsAsync (zero-copy threshold 0)";
 
     public async Task<int> RunAsync(string[] args)
     {
-        int bursts = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 8;
-        int perBurst = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
-        int length = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8192;
+        SendEngine engine = args.Length > 0 ? Enum.Parse<SendEngine>(args[0]) : SendEngine.IoUring;
+        int bursts = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
+        int perBurst = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8;
+        int length = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 8192;
         using var server = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
 
@@ -32,7 +33,7 @@ public sealed class IoUringDatagramsMode : IProbeMode
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         client.Connect(server.LocalEndPoint!);
         using var pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = 8L * 1024 * 1024 });
-        var options = new ZeroCopySocketOptions { BufferPool = pool, Engine = SendEngine.IoUring, PinnedZeroCopyThreshold = 0, CopiedCompletionsBeforeFallback = 0 };
+        var options = new ZeroCopySocketOptions { BufferPool = pool, Engine = engine, PinnedZeroCopyThreshold = 0, CopiedCompletionsBeforeFallback = 0 };
         var zc = new ZeroCopySocket(client, options);
         ProbeKit.Print("socket-fd", ProbeKit.Fd(client));
         ProbeKit.Print("engine", zc.Engine);
