@@ -23,6 +23,90 @@ public sealed class OutputWriterTests
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
 
     [Fact]
+    public async Task WaitingFlushes_AllocateNothing_AndSynchronousFlushesNeither()
+    {
+        await using Pair pair = Pair.Create(smallBuffers: true);
+        ZeroCopyOutputWriter writer = pair.Connection.Output;
+        byte[] chunk = Pattern(64 * 1024, seed: 1);
+        long expected = 0;
+        Task<long> reader = pair.DrainClientAsync();
+
+        // Waiting flushes: 64 KiB each into a send buffer of a few KiB, so the send waits for the reader. The bytes
+        // allocated on the flushing thread are measured around the FlushAsync call alone (up to where it returns the
+        // pending task), which is where a flush's state machine box or Task would be allocated.
+        const int Rounds = 8, PerRound = 100;
+        long leastPerWaitingFlush = long.MaxValue;
+        int waitedTotal = 0;
+        for (int round = 0; round < Rounds + 2; round++)
+        {
+            long bytes = 0;
+            int waited = 0;
+            for (int i = 0; i < PerRound; i++)
+            {
+                Write(writer, chunk);
+                expected += chunk.Length;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                ValueTask<FlushResult> flush = writer.FlushAsync();
+                long after = GC.GetAllocatedBytesForCurrentThread();
+                if (!flush.IsCompleted)
+                {
+                    waited++;
+                    bytes += after - before;
+                }
+
+                FlushResult result = await flush.AsTask().WaitAsync(HangGuard);
+                Assert.False(result.IsCompleted || result.IsCanceled);
+            }
+
+            // The first two rounds warm the pools (the pooled state machine boxes, the socket's operations).
+            if (round >= 2 && waited > 0)
+            {
+                waitedTotal += waited;
+                leastPerWaitingFlush = Math.Min(leastPerWaitingFlush, bytes / waited);
+            }
+        }
+
+        Assert.True(waitedTotal >= Rounds * PerRound / 4, $"only {waitedTotal} of {Rounds * PerRound} flushes waited for socket space: the waiting path was not exercised");
+        // A Task, or an unpooled async state machine box, is 100 bytes and more; a pooled box costs nothing once warm.
+        Assert.True(leastPerWaitingFlush < 32, $"a waiting flush allocates {leastPerWaitingFlush} bytes (least round)");
+
+        // Synchronous flushes: small writes the send buffer takes at once.
+        byte[] small = Pattern(200, seed: 2);
+        long leastPerSyncFlush = long.MaxValue;
+        for (int round = 0; round < Rounds; round++)
+        {
+            long bytes = 0;
+            int sync = 0;
+            for (int i = 0; i < PerRound; i++)
+            {
+                Write(writer, small);
+                expected += small.Length;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                ValueTask<FlushResult> flush = writer.FlushAsync();
+                long after = GC.GetAllocatedBytesForCurrentThread();
+                if (flush.IsCompleted)
+                {
+                    sync++;
+                    bytes += after - before;
+                }
+
+                _ = await flush.AsTask().WaitAsync(HangGuard);
+            }
+
+            if (sync > 0)
+            {
+                leastPerSyncFlush = Math.Min(leastPerSyncFlush, bytes / sync);
+            }
+        }
+
+        Assert.Equal(0, leastPerSyncFlush);
+
+        pair.Client.Shutdown(SocketShutdown.Send);
+        await pair.Connection.DisposeAsync();
+        Assert.Equal(expected, await reader.WaitAsync(HangGuard));
+    }
+
+    [Fact]
     public async Task OverlappingFlush_IsRefused_AndBytesAreNotInterleaved()
     {
         await using Pair pair = Pair.Create(smallBuffers: true);
