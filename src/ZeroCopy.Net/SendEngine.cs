@@ -3,7 +3,12 @@ namespace ZeroCopy.Net;
 /// <summary>Which Linux engine carries a socket's pinned sends (<see cref="ZeroCopySocketOptions.Engine"/>).</summary>
 public enum SendEngine
 {
-    /// <summary>The library's choice. Today that is <see cref="Epoll"/>: nothing measures at run time yet which engine is faster on the machine.</summary>
+    /// <summary>
+    /// The library's choice: <see cref="Epoll"/> for single sends (at one send per call the two engines
+    /// cost about the same); for datagram bursts (<see cref="ZeroCopySocket.SendPinnedDatagramsAsync"/>)
+    /// the engine that measured cheaper on this machine during the process's first bursts
+    /// (<see cref="ZeroCopySocket.ProcessDatagramBurstEngine"/> says which, and why).
+    /// </summary>
     Auto = 0,
 
     /// <summary>Non-blocking sendmsg with MSG_ZEROCOPY, completions from the socket's error queue, readiness from the library's epoll thread.</summary>

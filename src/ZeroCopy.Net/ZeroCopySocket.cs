@@ -130,11 +130,28 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
         : null;
 
     /// <summary>
+    /// Where <see cref="SendEngine.Auto"/> datagram sockets send their bursts
+    /// (<see cref="SendPinnedDatagramsAsync"/>): <see cref="SendEngine.IoUring"/> or
+    /// <see cref="SendEngine.Epoll"/>, whichever cost the sending thread less CPU per byte when the
+    /// process's first bursts were measured on both; <see cref="SendEngine.Auto"/> while that
+    /// measurement runs (and in a process that has sent no burst). Always <see cref="SendEngine.Epoll"/>
+    /// off Linux, where bursts are one send per datagram.
+    /// </summary>
+    public static SendEngine ProcessDatagramBurstEngine => SendPlatform.Current is Platform.Linux.LinuxSendPlatform
+        ? Platform.Linux.IoUring.BurstEngineChoice.Choice
+        : SendEngine.Epoll;
+
+    /// <summary>Why <see cref="ProcessDatagramBurstEngine"/> is what it is: both engines' measured cost, or why io_uring could not take part; null while measuring.</summary>
+    public static string? ProcessDatagramBurstEngineReason => SendPlatform.Current is Platform.Linux.LinuxSendPlatform
+        ? Platform.Linux.IoUring.BurstEngineChoice.Reason
+        : $"datagram bursts are one send per datagram on the {SendPlatform.Current.Name} platform";
+
+    /// <summary>
     /// The engine that carries this socket's pinned sends: <see cref="SendEngine.IoUring"/> or
     /// <see cref="SendEngine.Epoll"/> (also reported for the portable path and other platforms, whose
     /// sends wait on readiness too). Never <see cref="SendEngine.Auto"/>.
     /// </summary>
-    public SendEngine Engine => _sender is Platform.Linux.IoUring.IoUringSocketSender ? SendEngine.IoUring : SendEngine.Epoll;
+    public SendEngine Engine => _sender is Platform.Linux.IoUring.IoUringSocketSender { IsAuto: false } ? SendEngine.IoUring : SendEngine.Epoll;
 
     /// <summary>
     /// Stops the socket from starting new sends, wakes a send that waits for the socket to become

@@ -41,7 +41,12 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
 {
     private readonly Socket _socket;
     private readonly LinuxSocketSender _epoll;
-    private readonly IoUringEngine _engine;
+    // The process's ring; for an Auto socket null until its first burst that goes on io_uring.
+    private IoUringEngine _engine;
+
+    // An Auto socket (SendEngine.Auto, datagram): single sends are the epoll engine's, bursts go
+    // where BurstEngineChoice measured them cheaper.
+    private readonly bool _auto;
     private readonly SocketSettings _settings;
     private readonly ZeroCopyStatistics _statistics;
     private readonly ReadinessSignal _released = new();
@@ -74,18 +79,35 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
     private int _iovecCapacity;
 
     public IoUringSocketSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics, IoUringEngine engine)
+        : this(socket, settings, statistics, engine, auto: false)
     {
+    }
+
+    private IoUringSocketSender(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics, IoUringEngine? engine, bool auto)
+    {
+        _auto = auto;
         _socket = socket;
         _settings = settings;
         _statistics = statistics;
-        _engine = engine;
+        _engine = engine!;
         _copied = new CopiedAdaptation(settings.CopiedCompletionsBeforeFallback);
         _epoll = new LinuxSocketSender(socket, settings, statistics);
     }
 
+    /// <summary>
+    /// A <see cref="SendEngine.Auto"/> datagram socket: everything is the epoll engine's except
+    /// datagram bursts, which go on the engine <see cref="BurstEngineChoice"/> measured cheaper (and
+    /// are measured while it decides). The ring is looked up only when a burst first needs it.
+    /// </summary>
+    public static IoUringSocketSender CreateAuto(Socket socket, SocketSettings settings, ZeroCopyStatistics statistics)
+        => new(socket, settings, statistics, engine: null, auto: true);
+
+    /// <summary>Whether this is an Auto socket (see <see cref="CreateAuto"/>), whose single sends are the epoll engine's.</summary>
+    public bool IsAuto => _auto;
+
     /// <summary>The epoll sender's, with zero-copy pinned sends while this socket still has them (SEND_ZC stands in for MSG_ZEROCOPY).</summary>
     public override ZeroCopyCapabilities Capabilities
-        => (_epoll.Capabilities & ~ZeroCopyCapabilities.MsgZeroCopy) | (_zeroCopy ? ZeroCopyCapabilities.MsgZeroCopy : 0);
+        => _auto ? _epoll.Capabilities : (_epoll.Capabilities & ~ZeroCopyCapabilities.MsgZeroCopy) | (_zeroCopy ? ZeroCopyCapabilities.MsgZeroCopy : 0);
 
     /// <summary>Whether the socket still sends zero-copy (false after too many COPIED notifications or EOPNOTSUPP).</summary>
     public bool ZeroCopyEnabled => _zeroCopy;
@@ -104,6 +126,11 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
 
     public override ValueTask SendPinnedAsync(PinnedSendBatch batch, CancellationToken cancellationToken)
     {
+        if (_auto)
+        {
+            return _epoll.SendPinnedAsync(batch, cancellationToken);
+        }
+
         if (!_zeroCopy || batch.TotalLength == 0 || batch.TotalLength < _settings.PinnedZeroCopyThreshold)
         {
             // A copy: one synchronous sendmsg (the epoll engine's path) costs less than a ring round
@@ -148,10 +175,13 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
         // As the epoll engine does: what the kernel still holds after DisposeTimeout is abandoned and
         // its buffers quarantined (never reused). The pages stay safe for the kernel: it holds its own
         // references (registered slabs: the registration's; unregistered: the request's pins).
-        foreach (IoUringSendRecord record in _engine.Abandon(this))
+        if (_engine is not null)
         {
-            _statistics.AddZeroCopyAbandoned(record.Bytes);
-            record.Batch!.Abandon();
+            foreach (IoUringSendRecord record in _engine.Abandon(this))
+            {
+                _statistics.AddZeroCopyAbandoned(record.Bytes);
+                record.Batch!.Abandon();
+            }
         }
 
         await _epoll.DisposeAsync().ConfigureAwait(false);
@@ -333,6 +363,55 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
     /// to retry (EAGAIN, a cancellation nobody asked for, ENOBUFS or EOPNOTSUPP as copies).
     /// </summary>
     public override ValueTask SendPinnedDatagramsAsync(PinnedSendBatch[] datagrams, int count, CancellationToken cancellationToken)
+    {
+        if (_auto)
+        {
+            return SendAutoBurst(datagrams, count, cancellationToken);
+        }
+
+        return SendBurstOnRing(datagrams, count, cancellationToken);
+    }
+
+    /// <summary>An Auto socket's burst: on the engine measured cheaper, or, while measuring, on the next engine to sample, timed.</summary>
+    private ValueTask SendAutoBurst(PinnedSendBatch[] datagrams, int count, CancellationToken cancellationToken)
+    {
+        SendEngine engine = BurstEngineChoice.Next();
+        if (engine == SendEngine.IoUring && _engine is null)
+        {
+            if (IoUringEngine.Shared is IoUringEngine ring)
+            {
+                _engine = ring;
+            }
+            else
+            {
+                BurstEngineChoice.IoUringUnavailable(IoUringEngine.FallbackReason ?? "the probe refused it");
+                engine = SendEngine.Epoll;
+            }
+        }
+
+        if (BurstEngineChoice.Choice != SendEngine.Auto)
+        {
+            return engine == SendEngine.IoUring ? SendBurstOnRing(datagrams, count, cancellationToken) : _epoll.SendPinnedDatagramsAsync(datagrams, count, cancellationToken);
+        }
+
+        long bytes = 0;
+        for (int i = 0; i < count; i++)
+        {
+            bytes += datagrams[i].TotalLength;
+        }
+
+        long start = ThreadCpuNanoseconds();
+        ValueTask send = engine == SendEngine.IoUring ? SendBurstOnRing(datagrams, count, cancellationToken) : _epoll.SendPinnedDatagramsAsync(datagrams, count, cancellationToken);
+        if (send.IsCompletedSuccessfully)
+        {
+            // Only a burst the kernel took at once: a wait would time the peer, not the engine.
+            BurstEngineChoice.Record(engine, ThreadCpuNanoseconds() - start, bytes);
+        }
+
+        return send;
+    }
+
+    private ValueTask SendBurstOnRing(PinnedSendBatch[] datagrams, int count, CancellationToken cancellationToken)
     {
         bool added = false;
         try
