@@ -22,6 +22,13 @@ using ZeroCopy.Net.Buffers;
 // Each (size, path) runs for --seconds, --rounds times, alternating paths, after an unreported
 // warm-up of each; GB/s = 1e9 bytes/s. UDP's "64 KiB" row sends 65000-byte datagrams (UDP's limit
 // is 65507).
+//
+// --sockets N (default 1): N connected sockets (UDP: each with UDP_SEGMENT and SO_SNDBUF; TCP: N
+// loopback connections, each with its own receiver), each with its own ZeroCopySocket on the pinned
+// paths, all renting from the one pool, and N concurrent sender tasks, each running the loop below
+// for --seconds. GB/s = all sockets' bytes / wall time; CPU s/GB stays the whole process's. A
+// server sends on many sockets at once: this shows whether per-socket costs (error queue drains,
+// in-flight limits, reactor or ring wake-ups) add up differently from one socket's.
 
 var argsList = args.ToList();
 string mode = argsList.Count > 0 ? argsList[0] : "tcp";
@@ -37,9 +44,18 @@ bool stamp = (argsList.Contains("--write") ? argsList[argsList.IndexOf("--write"
 int? threshold = argsList.Contains("--threshold") ? (int)Option("--threshold", 0) : null; // default: the library's
 // Paths ending in "-burst" send --burst datagrams per SendPinnedDatagramsAsync call (raw_uring's queue depth).
 int burst = (int)Option("--burst", 8);
+int socketCount = (int)Option("--sockets", 1);
+if (socketCount < 1)
+{
+    Console.Error.WriteLine("--sockets must be at least 1");
+    return 2;
+}
 
-Console.WriteLine($"# mode={mode} write={(stamp ? "stamp" : "none")} threshold={(threshold?.ToString(CultureInfo.InvariantCulture) ?? "default")} seconds={seconds} rounds={rounds} working-set={workingSet >> 20} MiB cpus={Environment.ProcessorCount} os={System.Runtime.InteropServices.RuntimeInformation.OSDescription} runtime={Environment.Version}");
-Console.WriteLine("# transport size path round GBps");
+// Each socket may hold MaxPinnedBytesInFlight (the library's default, 4 MiB) in the kernel's hands.
+long inFlightPerSocket = new ZeroCopySocketOptions().MaxPinnedBytesInFlight;
+
+Console.WriteLine($"# mode={mode} write={(stamp ? "stamp" : "none")} threshold={(threshold?.ToString(CultureInfo.InvariantCulture) ?? "default")} seconds={seconds} rounds={rounds} working-set={workingSet >> 20} MiB cpus={Environment.ProcessorCount} os={System.Runtime.InteropServices.RuntimeInformation.OSDescription} runtime={Environment.Version} sockets={socketCount}");
+Console.WriteLine("# transport size path round GBps sockets=N");
 
 var results = new List<(string Transport, int Size, string Path, double GBps)>();
 byte[] bclWorkingSet = new byte[workingSet];
@@ -50,7 +66,11 @@ foreach (int size in sizes)
 {
     // One pool per size: 8 KiB sends use 16 KiB buffers and 32 KiB sends 64 KiB ones, so each needs its own slabs.
     pool?.Dispose();
-    pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = 2 * workingSet + (64L << 20) });
+    // The working set (up to twice its bytes: buffers round up to their size class) plus headroom for
+    // what every socket can hold beyond it: its in-flight bytes (again up to twice, in buffers) and a
+    // burst of rented, not yet sent, buffers of up to 64 KiB. The pool maps only what renting needs;
+    // this is a ceiling, so N sockets never meet InsufficientMemoryException where one would not.
+    pool = new PinnedBufferPool(new PinnedBufferPoolOptions { MaxTotalBytes = 2 * workingSet + (64L << 20) + socketCount * 2 * (inFlightPerSocket + burst * (64L << 10)) });
     // Put the working set into the pool's free queue in order: FIFO renting then rotates through all of it.
     int count = (int)(workingSet / size);
     var warm = new PinnedBuffer[count];
@@ -84,14 +104,14 @@ foreach (int size in sizes)
                 ? await RunUdpAsync(path, size, IPAddress.Parse(argsList[1]), int.Parse(argsList[2], CultureInfo.InvariantCulture))
                 : await RunTcpAsync(path, size);
             results.Add((mode, size, path, gbps));
-            Console.WriteLine(FormattableString.Invariant($"{mode} {size} {path} {round} {gbps:F2}"));
+            Console.WriteLine(FormattableString.Invariant($"{mode} {size} {path} {round} {gbps:F2} sockets={socketCount}"));
         }
     }
 }
 
 pool.Dispose();
 Console.WriteLine();
-Console.WriteLine("| transport | size | Socket.SendAsync GB/s min/med/max | SendPinnedAsync GB/s min/med/max | ratio (medians) |");
+Console.WriteLine($"| transport, {socketCount} socket(s) | size | Socket.SendAsync GB/s min/med/max | SendPinnedAsync GB/s min/med/max | ratio (medians) |");
 Console.WriteLine("|---|---|---|---|---|");
 foreach (int size in sizes)
 {
@@ -109,7 +129,7 @@ foreach (int size in sizes)
 if (paths.Contains("pinned-iouring"))
 {
     Console.WriteLine();
-    Console.WriteLine("| transport | size | SendPinnedAsync epoll GB/s min/med/max | SendPinnedAsync io_uring GB/s min/med/max | io_uring / epoll (medians) |");
+    Console.WriteLine($"| transport, {socketCount} socket(s) | size | SendPinnedAsync epoll GB/s min/med/max | SendPinnedAsync io_uring GB/s min/med/max | io_uring / epoll (medians) |");
     Console.WriteLine("|---|---|---|---|---|");
     foreach (int size in sizes)
     {
@@ -128,7 +148,7 @@ if (paths.Contains("pinned-iouring"))
 if (paths.Any(p => p.EndsWith("-burst", StringComparison.Ordinal)))
 {
     Console.WriteLine();
-    Console.WriteLine($"| transport | size | one call per datagram, epoll / io_uring GB/s (median) | bursts of {burst}, epoll / io_uring GB/s (median) | io_uring bursts ÷ epoll one-per-call | io_uring bursts ÷ epoll bursts |");
+    Console.WriteLine($"| transport, {socketCount} socket(s) | size | one call per datagram, epoll / io_uring GB/s (median) | bursts of {burst}, epoll / io_uring GB/s (median) | io_uring bursts ÷ epoll one-per-call | io_uring bursts ÷ epoll bursts |");
     Console.WriteLine("|---|---|---|---|---|---|");
     foreach (int size in sizes)
     {
@@ -167,70 +187,117 @@ static void Stamp(Span<byte> buffer, long sequence)
 
 async Task<double> RunUdpAsync(string path, int size, IPAddress address, int port)
 {
-    using var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-    socket.SendBufferSize = 4 * 1024 * 1024;
-    socket.SetRawSocketOption(17 /* SOL_UDP */, 103 /* UDP_SEGMENT */, BitConverter.GetBytes(1400));
-    socket.Connect(new IPEndPoint(address, port));
+    var sockets = new Socket[socketCount];
+    try
+    {
+        for (int k = 0; k < sockets.Length; k++)
+        {
+            sockets[k] = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            sockets[k].SendBufferSize = 4 * 1024 * 1024;
+            sockets[k].SetRawSocketOption(17 /* SOL_UDP */, 103 /* UDP_SEGMENT */, BitConverter.GetBytes(1400));
+            sockets[k].Connect(new IPEndPoint(address, port));
+        }
 
-    // CPU seconds per GB for the whole process (sending thread, epoll reactor or io_uring completion
-    // thread, GC), on stderr beside the path's counters: the issue's table wants it per contender.
-    TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-    var wall = Stopwatch.StartNew();
-    double gbps = await MeasureAsync(socket, path, size);
-    double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-    Console.Error.WriteLine(FormattableString.Invariant($"#   {path} {size}: cpu_s_per_gb={cpu / (gbps * wall.Elapsed.TotalSeconds):F3}"));
-    return gbps;
+        // CPU seconds per GB for the whole process (sending threads, epoll reactor or io_uring completion
+        // thread, GC), on stderr beside the path's counters: the issue's table wants it per contender.
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        double gbps = await MeasureAsync(sockets, path, size);
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+        Console.Error.WriteLine(FormattableString.Invariant($"#   {path} {size}: cpu_s_per_gb={cpu / (gbps * wall.Elapsed.TotalSeconds):F3} sockets={socketCount}"));
+        return gbps;
+    }
+    finally
+    {
+        foreach (Socket? socket in sockets)
+        {
+            socket?.Dispose();
+        }
+    }
 }
 
 async Task<double> RunTcpAsync(string path, int size)
 {
     using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-    listener.Listen(1);
-    using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-    Task<Socket> accept = listener.AcceptAsync();
-    await client.ConnectAsync(listener.LocalEndPoint!);
-    using Socket server = await accept;
-    var sink = Task.Run(async () =>
+    listener.Listen(socketCount);
+    var clients = new Socket[socketCount];
+    var servers = new Socket[socketCount];
+    var sinks = new Task[socketCount];
+    try
     {
-        var buffer = new byte[1 << 20];
-        while (await server.ReceiveAsync(buffer, SocketFlags.None) > 0)
+        for (int k = 0; k < socketCount; k++)
         {
+            clients[k] = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            Task<Socket> accept = listener.AcceptAsync();
+            await clients[k].ConnectAsync(listener.LocalEndPoint!);
+            Socket server = servers[k] = await accept;
+            sinks[k] = Task.Run(async () =>
+            {
+                var buffer = new byte[1 << 20];
+                while (await server.ReceiveAsync(buffer, SocketFlags.None) > 0)
+                {
+                }
+            });
         }
-    });
-    double result = await MeasureAsync(client, path, size);
-    client.Shutdown(SocketShutdown.Send);
-    await sink;
-    return result;
+
+        double result = await MeasureAsync(clients, path, size);
+        foreach (Socket client in clients)
+        {
+            client.Shutdown(SocketShutdown.Send);
+        }
+
+        await Task.WhenAll(sinks);
+        return result;
+    }
+    finally
+    {
+        foreach (Socket? socket in clients.Concat(servers))
+        {
+            socket?.Dispose();
+        }
+    }
 }
 
-async Task<double> MeasureAsync(Socket socket, string path, int size)
+async Task<double> MeasureAsync(Socket[] sockets, string path, int size)
 {
-    if (socket.SocketType == SocketType.Dgram && size > 65000)
+    if (sockets[0].SocketType == SocketType.Dgram && size > 65000)
     {
         size = 65000; // the largest UDP payload is 65507 bytes: the "64 KiB" UDP row sends 65000-byte datagrams
     }
 
-    long sent = 0;
-    long sequence = 0;
-    var watch = Stopwatch.StartNew();
     long deadline = (long)(seconds * Stopwatch.Frequency);
     if (path == "bcl")
     {
         int slots = (int)(workingSet / size);
-        while (watch.ElapsedTicks < deadline)
+        var watch = Stopwatch.StartNew();
+        long sent = (await RunSendersAsync(k => BclLoopAsync(sockets[k], k))).Sum();
+        return sent / watch.Elapsed.TotalSeconds / 1e9;
+
+        async Task<long> BclLoopAsync(Socket socket, int first)
         {
-            for (int i = 0; i < 64; i++)
+            // Sender k takes sequences k, k + N, k + 2N...: together the N senders rotate through the
+            // whole working set once, as one sender does, instead of all stamping the same slots.
+            long sent = 0;
+            long sequence = first;
+            while (watch.ElapsedTicks < deadline)
             {
-                Memory<byte> chunk = bclWorkingSet.AsMemory((int)(sequence % slots) * size, size);
-                if (stamp)
+                for (int i = 0; i < 64; i++)
                 {
-                    Stamp(chunk.Span, sequence);
+                    Memory<byte> chunk = bclWorkingSet.AsMemory((int)(sequence % slots) * size, size);
+                    if (stamp)
+                    {
+                        Stamp(chunk.Span, sequence);
+                    }
+
+                    sequence += sockets.Length;
+                    sent += await socket.SendAsync(chunk, SocketFlags.None);
                 }
 
-                sequence++;
-                sent += await socket.SendAsync(chunk, SocketFlags.None);
+                await YieldBetweenSendersAsync();
             }
+
+            return sent;
         }
     }
     else
@@ -249,57 +316,119 @@ async Task<double> MeasureAsync(Socket socket, string path, int size)
             options.PinnedZeroCopyThreshold = t;
         }
 
-        await using var zc = new ZeroCopySocket(socket, options);
-        if (options.Engine == SendEngine.IoUring && zc.Engine != SendEngine.IoUring)
+        var zcs = new ZeroCopySocket[sockets.Length];
+        try
         {
-            Console.Error.WriteLine($"#   {path}: io_uring unavailable, this row is epoll: {ZeroCopySocket.ProcessIoUringFallbackReason}");
-        }
-        bool bursts = path.EndsWith("-burst", StringComparison.Ordinal);
-        var burstBuffers = new PinnedBuffer[burst];
-        int[] burstLengths = Enumerable.Repeat(size, burst).ToArray();
-        while (bursts && watch.ElapsedTicks < deadline)
-        {
-            // "-burst": SendPinnedDatagramsAsync, --burst datagrams per call (UDP only: one datagram per buffer).
-            for (int i = 0; i < 64; i += burst)
+            // Created before the clock starts: N sockets' setup is not sending.
+            for (int k = 0; k < sockets.Length; k++)
             {
-                for (int j = 0; j < burst; j++)
+                zcs[k] = new ZeroCopySocket(sockets[k], options);
+            }
+
+            if (options.Engine == SendEngine.IoUring && zcs[0].Engine != SendEngine.IoUring)
+            {
+                Console.Error.WriteLine($"#   {path}: io_uring unavailable, this row is epoll: {ZeroCopySocket.ProcessIoUringFallbackReason}");
+            }
+
+            bool bursts = path.EndsWith("-burst", StringComparison.Ordinal);
+            var watch = Stopwatch.StartNew();
+            long sent = (await RunSendersAsync(k => PinnedLoopAsync(zcs[k], k))).Sum();
+            watch.Stop();
+            ZeroCopyStatistics[] all = zcs.Select(z => z.Statistics).ToArray();
+            Console.Error.WriteLine(FormattableString.Invariant(
+                $"#   {path} {size} ({zcs[0].Engine}): zerocopy syscalls {all.Sum(s => s.PinnedZeroCopySyscalls)}, completed {all.Sum(s => s.ZeroCopyCompletedSends)} (copied {all.Sum(s => s.ZeroCopyCopiedCompletions)}), notifications {all.Sum(s => s.ZeroCopyNotifications)}, copied bytes {all.Sum(s => s.PinnedCopiedBytes)}, nobufs {all.Sum(s => s.ZeroCopyNoBufsFallbacks)}, backpressure waits {all.Sum(s => s.PinnedBackpressureWaits)}, switched-to-copy {all.Any(s => s.ZeroCopyDisabledByCopiedCompletions)} sockets={zcs.Length} switched-sockets={all.Count(s => s.ZeroCopyDisabledByCopiedCompletions)}"));
+            return sent / watch.Elapsed.TotalSeconds / 1e9;
+
+            async Task<long> PinnedLoopAsync(ZeroCopySocket zc, int first)
+            {
+                long sent = 0;
+                long sequence = first; // k, k + N, ...: only the stamp's value; the pool's FIFO picks the buffers
+                var burstBuffers = new PinnedBuffer[burst];
+                int[] burstLengths = Enumerable.Repeat(size, burst).ToArray();
+                while (bursts && watch.ElapsedTicks < deadline)
                 {
-                    burstBuffers[j] = pool.Rent(size);
-                    if (stamp)
+                    // "-burst": SendPinnedDatagramsAsync, --burst datagrams per call (UDP only: one datagram per buffer).
+                    for (int i = 0; i < 64; i += burst)
                     {
-                        Stamp(burstBuffers[j].Span.Slice(0, size), sequence);
+                        for (int j = 0; j < burst; j++)
+                        {
+                            burstBuffers[j] = pool.Rent(size);
+                            if (stamp)
+                            {
+                                Stamp(burstBuffers[j].Span.Slice(0, size), sequence);
+                            }
+
+                            sequence += zcs.Length;
+                        }
+
+                        await zc.SendPinnedDatagramsAsync(burstBuffers, burstLengths);
+                        sent += (long)size * burst;
                     }
 
-                    sequence++;
+                    await YieldBetweenSendersAsync();
                 }
 
-                await zc.SendPinnedDatagramsAsync(burstBuffers, burstLengths);
-                sent += (long)size * burst;
-            }
-        }
-
-        while (!bursts && watch.ElapsedTicks < deadline)
-        {
-            for (int i = 0; i < 64; i++)
-            {
-                PinnedBuffer buffer = pool.Rent(size);
-                if (stamp)
+                while (!bursts && watch.ElapsedTicks < deadline)
                 {
-                    Stamp(buffer.Span.Slice(0, size), sequence);
+                    for (int i = 0; i < 64; i++)
+                    {
+                        PinnedBuffer buffer = pool.Rent(size);
+                        if (stamp)
+                        {
+                            Stamp(buffer.Span.Slice(0, size), sequence);
+                        }
+
+                        sequence += zcs.Length;
+                        await zc.SendPinnedAsync(buffer, size);
+                        sent += size;
+                    }
+
+                    await YieldBetweenSendersAsync();
                 }
 
-                sequence++;
-                await zc.SendPinnedAsync(buffer, size);
-                sent += size;
+                return sent;
             }
         }
+        finally
+        {
+            foreach (ZeroCopySocket? zc in zcs)
+            {
+                if (zc is not null)
+                {
+                    await zc.DisposeAsync();
+                }
+            }
+        }
+    }
+}
 
-        watch.Stop();
-        ZeroCopyStatistics s = zc.Statistics;
-        Console.Error.WriteLine(FormattableString.Invariant(
-            $"#   {path} {size} ({zc.Engine}): zerocopy syscalls {s.PinnedZeroCopySyscalls}, completed {s.ZeroCopyCompletedSends} (copied {s.ZeroCopyCopiedCompletions}), notifications {s.ZeroCopyNotifications}, copied bytes {s.PinnedCopiedBytes}, nobufs {s.ZeroCopyNoBufsFallbacks}, backpressure waits {s.PinnedBackpressureWaits}, switched-to-copy {s.ZeroCopyDisabledByCopiedCompletions}"));
-        return sent / watch.Elapsed.TotalSeconds / 1e9;
+// One sender: runs inline, exactly as before --sockets existed. N senders: each on the thread pool,
+// started together, the clock running until the last one is done.
+async Task<long[]> RunSendersAsync(Func<int, Task<long>> sender)
+{
+    if (socketCount == 1)
+    {
+        return [await sender(0)];
     }
 
-    return sent / watch.Elapsed.TotalSeconds / 1e9;
+    long[] sent = await Task.WhenAll(Enumerable.Range(0, socketCount).Select(k => Task.Run(() => sender(k))));
+    // Each sender's share (stderr, beside the counters): shows all N took part, not a few that got threads first.
+    Console.Error.WriteLine(FormattableString.Invariant($"#   {socketCount} senders: MB per sender min/max {sent.Min() / 1e6:F0} / {sent.Max() / 1e6:F0}"));
+    return sent;
+}
+
+// UDP sends to the rig nearly always complete synchronously, so a sender task never gives its thread
+// back: with more senders than pool threads the others would wait for the thread pool to inject
+// threads (about one per 0.5 s) and start late. Yielding after every 64 sends lets the N senders take
+// turns on the threads there are, as a server's connections do; one sender has nobody to yield to.
+ValueTask YieldBetweenSendersAsync()
+{
+    if (socketCount == 1)
+    {
+        return ValueTask.CompletedTask;
+    }
+
+    return YieldAsync();
+
+    static async ValueTask YieldAsync() => await Task.Yield();
 }

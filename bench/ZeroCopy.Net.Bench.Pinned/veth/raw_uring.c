@@ -8,13 +8,22 @@
  * table shows what registration buys. Built with liburing (Debian liburing-dev): the C ceiling
  * only; the library itself makes the raw syscalls.
  *
- *   raw_uring <dst-ip> <port> <seconds> <rounds> <huge:0|1> <stamp:0|1> [depth, default 8]
+ *   [SIZES=8192,65536] raw_uring <dst-ip> <port> <seconds> <rounds> <huge:0|1> <stamp:0|1> [depth, default 8 [sockets, default 1]]
  *
  * Depth 1 is one request per io_uring_enter, the shape of a library call that waits for its
  * request CQE before the next send: it separates what registration buys from what batching buys.
  *
- * Prints one line per measurement, plus CPU seconds per GB and io_uring_enter calls per send:
- *   raw-uring-<send|sendzc|sendzc-fixed>-<4k|huge> <size> <round> <GB/s> cpu_s_per_gb=<x> enters_per_send=<y>
+ * sockets=N: N connected sockets (each with SO_SNDBUF and UDP_SEGMENT) sharing the one ring,
+ * filled round-robin from this one thread: consecutive SQEs go to consecutive sockets. The depth
+ * counts requests in flight on the ring, not per socket, so depth 8 with 16 sockets has at most 8
+ * sends outstanding in all: the ring is the unit a program (or the library's io_uring engine)
+ * submits through (the library's engine is one ring per process, IoUringEngine.cs), and a fixed per-ring depth keeps io_uring_enter calls per send comparable.
+ * SIZES (environment, comma-separated bytes) replaces the default 8192,16384,32768,65536, so
+ * run.sh can pass the harness's --sizes.
+ *
+ * Prints one line per measurement, plus CPU seconds per GB, io_uring_enter calls per send and the
+ * socket count (the last field is new with issue 12; parsers reading the earlier fields are unaffected):
+ *   raw-uring-<send|sendzc|sendzc-fixed>-<4k|huge>-d<depth> <size> <round> <GB/s> cpu_s_per_gb=<x> enters_per_send=<y> sockets=<N>
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -35,6 +44,8 @@
 #endif
 
 #define WORKING_SET (512ul << 20)
+#define MAX_SOCKETS 1024
+#define MAX_SIZES 32
 static int depth = 8; /* requests in flight per io_uring_enter: argv[7], default 8 */
 
 enum mode { MODE_SEND, MODE_SENDZC, MODE_SENDZC_FIXED };
@@ -83,14 +94,14 @@ static long reap(struct io_uring *ring, int *requests, int *notifs)
     return sent;
 }
 
-static double measure(struct io_uring *ring, int fd, char *mem, int size, enum mode mode, double seconds, long *sequence, double *cpu_per_gb, double *enters_per_send)
+static double measure(struct io_uring *ring, const int *fds, int nfds, char *mem, int size, enum mode mode, double seconds, long *sequence, double *cpu_per_gb, double *enters_per_send)
 {
     int slot = size > 65000 ? 65536 : size;
     if (size > 65000)
         size = 65000; /* UDP's limit is 65507: the "64 KiB" row sends 65000-byte datagrams */
     long slots = (long)(WORKING_SET / (size_t)slot);
     long sent = 0, sends = 0;
-    int requests = 0, notifs = 0;
+    int requests = 0, notifs = 0, next = 0;
     long enters_before = enters;
     double cpu_start = cpu_now();
     double start = now(), end = start + seconds;
@@ -103,6 +114,8 @@ static double measure(struct io_uring *ring, int fd, char *mem, int size, enum m
                 memcpy(p + page, &seq, sizeof seq);
                 memset(p + page + 8, (char)seq, 56);
             }
+            int fd = fds[next];
+            next = next + 1 == nfds ? 0 : next + 1;
             struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
             if (mode == MODE_SEND)
                 io_uring_prep_send(sqe, fd, p, (size_t)size, 0);
@@ -132,15 +145,42 @@ static double measure(struct io_uring *ring, int fd, char *mem, int size, enum m
     return (double)sent / elapsed / 1e9;
 }
 
+/* SIZES=8192,65536 (environment) or the harness's defaults; returns how many. */
+static int parse_sizes(int *sizes)
+{
+    const char *env = getenv("SIZES");
+    if (env == NULL || *env == '\0')
+        env = "8192,16384,32768,65536";
+    int n = 0;
+    for (const char *p = env; *p != '\0' && n < MAX_SIZES;) {
+        char *endp;
+        long v = strtol(p, &endp, 10);
+        if (endp == p || v <= 0) {
+            fprintf(stderr, "SIZES: bad list '%s' (comma-separated byte counts)\n", env);
+            exit(2);
+        }
+        sizes[n++] = (int)v;
+        p = *endp == ',' ? endp + 1 : endp;
+    }
+    return n;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 7 && argc != 8) {
-        fprintf(stderr, "usage: %s <dst-ip> <port> <seconds> <rounds> <huge:0|1> <stamp:0|1> [depth]\n", argv[0]);
+    if (argc < 7 || argc > 9) {
+        fprintf(stderr, "usage: [SIZES=8192,65536] %s <dst-ip> <port> <seconds> <rounds> <huge:0|1> <stamp:0|1> [depth [sockets]]\n", argv[0]);
         return 2;
     }
     stamp = atoi(argv[6]);
-    if (argc == 8 && (depth = atoi(argv[7])) < 1)
+    if (argc >= 8 && (depth = atoi(argv[7])) < 1)
         depth = 1;
+    int nfds = argc == 9 ? atoi(argv[8]) : 1;
+    if (nfds < 1 || nfds > MAX_SOCKETS) {
+        fprintf(stderr, "sockets must be 1..%d\n", MAX_SOCKETS);
+        return 2;
+    }
+    int sizes[MAX_SIZES];
+    int nsizes = parse_sizes(sizes);
     double seconds = atof(argv[3]);
     int rounds = atoi(argv[4]);
     int huge = atoi(argv[5]);
@@ -169,27 +209,29 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    int segment = 1400, sndbuf = 4 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-    setsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, sizeof segment);
+    static int fds[MAX_SOCKETS];
     struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[2]))};
     inet_pton(AF_INET, argv[1], &dst.sin_addr);
-    if (connect(fd, (struct sockaddr *)&dst, sizeof dst) != 0) {
-        perror("connect");
-        return 1;
+    for (int i = 0; i < nfds; i++) {
+        int fd = fds[i] = socket(AF_INET, SOCK_DGRAM, 0);
+        int segment = 1400, sndbuf = 4 << 20;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+        setsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, sizeof segment);
+        if (connect(fd, (struct sockaddr *)&dst, sizeof dst) != 0) {
+            perror("connect");
+            return 1;
+        }
     }
 
-    const int sizes[] = {8192, 16384, 32768, 65536};
     long sequence = 0;
     double cpu, per;
-    for (unsigned s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+    for (int s = 0; s < nsizes; s++) {
         for (int m = MODE_SEND; m <= MODE_SENDZC_FIXED; m++)
-            measure(&ring, fd, mem, sizes[s], (enum mode)m, 0.2, &sequence, &cpu, &per); /* warm-up, not reported */
+            measure(&ring, fds, nfds, mem, sizes[s], (enum mode)m, 0.2, &sequence, &cpu, &per); /* warm-up, not reported */
         for (int round = 1; round <= rounds; round++) {
             for (int m = MODE_SEND; m <= MODE_SENDZC_FIXED; m++) {
-                double gbps = measure(&ring, fd, mem, sizes[s], (enum mode)m, seconds, &sequence, &cpu, &per);
-                printf("raw-uring-%s-%s-d%d %d %d %.2f cpu_s_per_gb=%.3f enters_per_send=%.3f\n", mode_names[m], huge ? "huge" : "4k", depth, sizes[s], round, gbps, cpu, per);
+                double gbps = measure(&ring, fds, nfds, mem, sizes[s], (enum mode)m, seconds, &sequence, &cpu, &per);
+                printf("raw-uring-%s-%s-d%d %d %d %.2f cpu_s_per_gb=%.3f enters_per_send=%.3f sockets=%d\n", mode_names[m], huge ? "huge" : "4k", depth, sizes[s], round, gbps, cpu, per, nfds);
                 fflush(stdout);
             }
         }

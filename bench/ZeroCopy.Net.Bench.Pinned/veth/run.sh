@@ -14,6 +14,14 @@
 # engine, epoll; pinned-iouring = ZeroCopySocketOptions.Engine = IoUring). Datagram bursts
 # (SendPinnedDatagramsAsync, --burst N datagrams per call, default 8 = raw_uring's depth):
 # --paths pinned,pinned-iouring,pinned-burst,pinned-iouring-burst.
+# Many sockets (issue 12): --sockets N (default 1) gives the harness N sockets with N concurrent
+# sender tasks, the raw C ceilings N sockets sent to round-robin from one thread (raw_uring: one
+# ring shared by the N sockets, depth counted per ring), and the loopback TCP run N connections.
+# The multi-socket table, one run per count:
+#   for n in 1 4 16 64; do bench/ZeroCopy.Net.Bench.Pinned/veth/run.sh --sockets $n --paths bcl,pinned; done
+# --sizes 8192,65536 reaches the raw C programs too (their SIZES variable). raw_udp drains the error
+# queue every 8 zero-copy sends per socket, the library's schedule (DrainEverySends), so both pay the
+# same completion cost per send.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
@@ -50,11 +58,15 @@ NFT
 
 SECS=1.5
 ROUNDS=3
+SOCKETS=1
+SIZES= # empty: the raw C programs' default, the harness's (8192,16384,32768,65536)
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   case "${args[$i]}" in
     --seconds) SECS=${args[$((i + 1))]} ;;
     --rounds) ROUNDS=${args[$((i + 1))]} ;;
+    --sockets) SOCKETS=${args[$((i + 1))]} ;;
+    --sizes) SIZES=${args[$((i + 1))]} ;;
   esac
 done
 
@@ -70,6 +82,7 @@ RAW_URING=$(dirname "$RAW")/raw_uring
 gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$RAW_URING" bench/ZeroCopy.Net.Bench.Pinned/veth/raw_uring.c -luring
 
 echo "# machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), THP $(cat /sys/kernel/mm/transparent_hugepage/enabled), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# rig: sockets=$SOCKETS (harness: $SOCKETS concurrent sender tasks; raw C: round-robin from one thread, raw_uring one ring with the depth per ring); raw_udp drains every 8 zero-copy sends per socket, as the library does; sizes=${SIZES:-8192,16384,32768,65536}"
 
 # Two workloads: "stamp" writes 64 bytes into every 4 KiB page before each send (a program that
 # generates its data); "none" sends the bytes as they lie (a cache serving values written long ago).
@@ -78,13 +91,13 @@ for write in stamp none; do
   ip netns exec "$NS" dotnet "$DLL" udp "$DST" "$PORT" --write "$write" "$@"
   echo "## raw C on the same rig (the ceiling), write=$write: 4 KiB pages, then huge pages"
   stampflag=$([ "$write" = stamp ] && echo 1 || echo 0)
-  ip netns exec "$NS" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag"
-  ip netns exec "$NS" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 1 "$stampflag"
+  ip netns exec "$NS" env SIZES="$SIZES" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag" "$SOCKETS"
+  ip netns exec "$NS" env SIZES="$SIZES" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 1 "$stampflag" "$SOCKETS"
   echo "## raw C io_uring on the same rig, write=$write: SEND / SEND_ZC / SEND_ZC fixed buffers, depth 8; 4 KiB pages, then huge pages"
-  ip netns exec "$NS" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag"
-  ip netns exec "$NS" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 1 "$stampflag"
+  ip netns exec "$NS" env SIZES="$SIZES" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag" 8 "$SOCKETS"
+  ip netns exec "$NS" env SIZES="$SIZES" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 1 "$stampflag" 8 "$SOCKETS"
   echo "## raw C io_uring at depth 1 (one request per io_uring_enter, as one awaited SendPinnedAsync): 4 KiB pages"
-  ip netns exec "$NS" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag" 1
+  ip netns exec "$NS" env SIZES="$SIZES" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag" 1 "$SOCKETS"
 done
 echo "## loopback TCP"
 ip netns exec "$NS" dotnet "$DLL" tcp "$@"
