@@ -148,15 +148,17 @@ if (paths.Contains("pinned-iouring"))
 if (paths.Any(p => p.EndsWith("-burst", StringComparison.Ordinal)))
 {
     Console.WriteLine();
-    Console.WriteLine($"| transport, {socketCount} socket(s) | size | one call per datagram, epoll / io_uring GB/s (median) | bursts of {burst}, epoll / io_uring GB/s (median) | io_uring bursts ÷ epoll one-per-call | io_uring bursts ÷ epoll bursts |");
-    Console.WriteLine("|---|---|---|---|---|---|");
+    Console.WriteLine($"| transport, {socketCount} socket(s) | size | one call per datagram, epoll / io_uring GB/s (median) | bursts of {burst}: epoll (sendmmsg) / io_uring / Auto GB/s (median) | io_uring bursts ÷ epoll one-per-call | io_uring bursts ÷ epoll bursts | Auto ÷ the better burst engine |");
+    Console.WriteLine("|---|---|---|---|---|---|---|");
     foreach (int size in sizes)
     {
         double M(string path) => results.Where(r => r.Size == size && r.Path == path).Select(r => r.GBps).DefaultIfEmpty(double.NaN).OrderBy(x => x).ToArray() is { } v ? Median(v) : double.NaN;
-        double epoll = M("pinned"), uring = M("pinned-iouring"), epollBurst = M("pinned-burst"), uringBurst = M("pinned-iouring-burst");
+        double epoll = M("pinned"), uring = M("pinned-iouring"), epollBurst = M("pinned-epoll-burst"), uringBurst = M("pinned-iouring-burst"), autoBurst = M("pinned-burst");
         Console.WriteLine(FormattableString.Invariant(
-            $"| {mode} | {size / 1024} KiB | {epoll:F2} / {uring:F2} | {epollBurst:F2} / {uringBurst:F2} | {uringBurst / epoll:F2}x | {uringBurst / epollBurst:F2}x |"));
+            $"| {mode} | {size / 1024} KiB | {epoll:F2} / {uring:F2} | {epollBurst:F2} / {uringBurst:F2} / {autoBurst:F2} | {uringBurst / epoll:F2}x | {uringBurst / epollBurst:F2}x | {autoBurst / Math.Max(epollBurst, uringBurst):F2}x |"));
     }
+
+    Console.WriteLine($"# Auto bursts (pinned-burst) went on: {ZeroCopySocket.ProcessDatagramBurstEngine} ({ZeroCopySocket.ProcessDatagramBurstEngineReason ?? "still measuring"})");
 }
 
 return 0;
@@ -309,7 +311,9 @@ async Task<double> MeasureAsync(Socket[] sockets, string path, int size)
         var options = new ZeroCopySocketOptions
         {
             BufferPool = pool,
-            Engine = path switch { "pinned-iouring" or "pinned-iouring-burst" => SendEngine.IoUring, "pinned-epoll" => SendEngine.Epoll, _ => SendEngine.Auto },
+            // "-burst" paths: "pinned-epoll-burst" (sendmmsg), "pinned-iouring-burst" (one io_uring_enter per
+            // burst), "pinned-burst" (Auto: the engine the process measured cheaper on its first bursts).
+            Engine = path switch { "pinned-iouring" or "pinned-iouring-burst" => SendEngine.IoUring, "pinned-epoll" or "pinned-epoll-burst" => SendEngine.Epoll, _ => SendEngine.Auto },
         };
         if (threshold is int t)
         {

@@ -13,7 +13,8 @@
 # The library's two engines in the same run: --paths bcl,pinned,pinned-iouring (pinned = the default
 # engine, epoll; pinned-iouring = ZeroCopySocketOptions.Engine = IoUring). Datagram bursts
 # (SendPinnedDatagramsAsync, --burst N datagrams per call, default 8 = raw_uring's depth):
-# --paths pinned,pinned-iouring,pinned-burst,pinned-iouring-burst.
+# --paths pinned,pinned-iouring,pinned-epoll-burst,pinned-iouring-burst,pinned-burst (pinned-burst = Auto:
+# the engine the process measured cheaper on its first bursts).
 # Many sockets (issue 12): --sockets N (default 1) gives the harness N sockets with N concurrent
 # sender tasks, the raw C ceilings N sockets sent to round-robin from one thread (raw_uring: one
 # ring shared by the N sockets, depth counted per ring), and the loopback TCP run N connections.
