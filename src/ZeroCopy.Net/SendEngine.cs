@@ -7,7 +7,7 @@ public enum SendEngine
     /// The library's choice: <see cref="Epoll"/> for single sends (at one send per call the two engines
     /// cost about the same); for datagram bursts (<see cref="ZeroCopySocket.SendPinnedDatagramsAsync"/>)
     /// the engine that measured cheaper on this machine during the process's first bursts
-    /// (<see cref="ZeroCopySocket.ProcessDatagramBurstEngine"/> says which, and why).
+    /// per size class (<see cref="ZeroCopySocket.GetProcessDatagramBurstEngine"/> says which, and <see cref="ZeroCopySocket.ProcessDatagramBurstEngineReason"/> why).
     /// </summary>
     Auto = 0,
 

@@ -130,18 +130,20 @@ public sealed partial class ZeroCopySocket : IAsyncDisposable, IDisposable
         : null;
 
     /// <summary>
-    /// Where <see cref="SendEngine.Auto"/> datagram sockets send their bursts
-    /// (<see cref="SendPinnedDatagramsAsync"/>): <see cref="SendEngine.IoUring"/> or
-    /// <see cref="SendEngine.Epoll"/>, whichever cost the sending thread less CPU per byte when the
-    /// process's first bursts were measured on both; <see cref="SendEngine.Auto"/> while that
-    /// measurement runs (and in a process that has sent no burst). Always <see cref="SendEngine.Epoll"/>
-    /// off Linux, where bursts are one send per datagram.
+    /// Where <see cref="SendEngine.Auto"/> datagram sockets send bursts (<see cref="SendPinnedDatagramsAsync"/>)
+    /// whose datagrams are about <paramref name="datagramLength"/> bytes: <see cref="SendEngine.IoUring"/>
+    /// or <see cref="SendEngine.Epoll"/>, whichever cost the sending thread less CPU per byte when the
+    /// process's first bursts of that size class (below 8 KiB, 8-16, 16-32, 32-64, 64 KiB up) were
+    /// measured on both; <see cref="SendEngine.Auto"/> while that class is still being measured.
+    /// Always <see cref="SendEngine.Epoll"/> off Linux, where bursts are one send per datagram.
     /// </summary>
-    public static SendEngine ProcessDatagramBurstEngine => SendPlatform.Current is Platform.Linux.LinuxSendPlatform
-        ? Platform.Linux.IoUring.BurstEngineChoice.Choice
+    /// <param name="datagramLength">A datagram length in bytes (a burst's class is its mean datagram length).</param>
+    /// <returns>The engine for bursts of that size class.</returns>
+    public static SendEngine GetProcessDatagramBurstEngine(int datagramLength) => SendPlatform.Current is Platform.Linux.LinuxSendPlatform
+        ? Platform.Linux.IoUring.BurstEngineChoice.Choice(Platform.Linux.IoUring.BurstEngineChoice.ClassOf(Math.Max(datagramLength, 0), 1))
         : SendEngine.Epoll;
 
-    /// <summary>Why <see cref="ProcessDatagramBurstEngine"/> is what it is: both engines' measured cost, or why io_uring could not take part; null while measuring.</summary>
+    /// <summary>Why <see cref="GetProcessDatagramBurstEngine"/> says what it says, per size class decided so far: both engines' measured cost, or why io_uring could not take part; null before any class has decided.</summary>
     public static string? ProcessDatagramBurstEngineReason => SendPlatform.Current is Platform.Linux.LinuxSendPlatform
         ? Platform.Linux.IoUring.BurstEngineChoice.Reason
         : $"datagram bursts are one send per datagram on the {SendPlatform.Current.Name} platform";

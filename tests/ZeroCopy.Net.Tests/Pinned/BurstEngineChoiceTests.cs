@@ -65,7 +65,7 @@ public class BurstEngineChoiceTests
     public async Task AnAutoSocketMeasuresBothEnginesThenKeepsTheCheaperOne()
     {
         BurstEngineChoice.ResetForTests();
-        Assert.Equal(SendEngine.Auto, ZeroCopySocket.ProcessDatagramBurstEngine);
+        Assert.Equal(SendEngine.Auto, ZeroCopySocket.GetProcessDatagramBurstEngine(4096));
         using var pool = new PinnedBufferPool();
         using LoopbackPair pair = LoopbackPair.CreateUdp();
         SendPinnedDatagramsTests.ReceiveWholeBursts(pair.Server);
@@ -104,7 +104,7 @@ public class BurstEngineChoiceTests
         Assert.Equal(0, pool.InFlightBuffers);
         Assert.Equal(0, pool.RentedBuffers);
         Assert.Equal((long)Bursts * PerBurst, zc.Statistics.PinnedSendCalls);
-        SendEngine chosen = ZeroCopySocket.ProcessDatagramBurstEngine;
+        SendEngine chosen = ZeroCopySocket.GetProcessDatagramBurstEngine(Length);
         string? reason = ZeroCopySocket.ProcessDatagramBurstEngineReason;
         Assert.True(chosen is SendEngine.Epoll or SendEngine.IoUring, $"still measuring after {Bursts} bursts");
         Assert.NotNull(reason);
@@ -112,6 +112,7 @@ public class BurstEngineChoiceTests
         {
             Assert.Contains("io_uring", reason, StringComparison.Ordinal);
             Assert.Contains("ns/byte", reason, StringComparison.Ordinal);
+            Assert.Equal(SendEngine.Auto, ZeroCopySocket.GetProcessDatagramBurstEngine(65000)); // another size class: 4 KiB bursts do not decide it
         }
         else
         {

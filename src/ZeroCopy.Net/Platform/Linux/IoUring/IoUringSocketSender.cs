@@ -375,7 +375,14 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
     /// <summary>An Auto socket's burst: on the engine measured cheaper, or, while measuring, on the next engine to sample, timed.</summary>
     private ValueTask SendAutoBurst(PinnedSendBatch[] datagrams, int count, CancellationToken cancellationToken)
     {
-        SendEngine engine = BurstEngineChoice.Next();
+        long bytes = 0;
+        for (int i = 0; i < count; i++)
+        {
+            bytes += datagrams[i].TotalLength;
+        }
+
+        int sizeClass = BurstEngineChoice.ClassOf(bytes, count);
+        SendEngine engine = BurstEngineChoice.Next(sizeClass);
         if (engine == SendEngine.IoUring && _engine is null)
         {
             if (IoUringEngine.Shared is IoUringEngine ring)
@@ -389,15 +396,9 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
             }
         }
 
-        if (BurstEngineChoice.Choice != SendEngine.Auto)
+        if (BurstEngineChoice.Choice(sizeClass) != SendEngine.Auto)
         {
             return engine == SendEngine.IoUring ? SendBurstOnRing(datagrams, count, cancellationToken) : _epoll.SendPinnedDatagramsAsync(datagrams, count, cancellationToken);
-        }
-
-        long bytes = 0;
-        for (int i = 0; i < count; i++)
-        {
-            bytes += datagrams[i].TotalLength;
         }
 
         long start = ThreadCpuNanoseconds();
@@ -405,7 +406,7 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
         if (send.IsCompletedSuccessfully)
         {
             // Only a burst the kernel took at once: a wait would time the peer, not the engine.
-            BurstEngineChoice.Record(engine, ThreadCpuNanoseconds() - start, bytes);
+            BurstEngineChoice.Record(sizeClass, engine, ThreadCpuNanoseconds() - start, bytes);
         }
 
         return send;
