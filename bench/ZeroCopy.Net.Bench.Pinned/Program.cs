@@ -37,6 +37,12 @@ int rounds = (int)Option("--rounds", 3);
 long workingSet = (long)Option("--working-set-mib", 512) * 1024 * 1024;
 int[] sizes = OptionList("--sizes", "8192,16384,32768,65536").Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
 string[] paths = OptionList("--paths", "bcl,pinned");
+if (mode == "tcp")
+{
+    // Datagram bursts need a datagram socket: run.sh passes the same --paths to its loopback TCP run.
+    paths = paths.Where(p => !p.EndsWith("-burst", StringComparison.Ordinal)).ToArray();
+}
+
 // --write stamp (default): a 64-byte stamp into every 4 KiB page of a buffer before it is sent, as a
 // program that generates data writes it; --write none: the bytes are sent as they lie in the working
 // set, as a cache serves values written long before (the kernel's MSG_ZEROCOPY notes' case).
