@@ -164,7 +164,7 @@ if (paths.Any(p => p.EndsWith("-burst", StringComparison.Ordinal)))
             $"| {mode} | {size / 1024} KiB | {epoll:F2} / {uring:F2} | {epollBurst:F2} / {uringBurst:F2} / {autoBurst:F2} | {uringBurst / epoll:F2}x | {uringBurst / epollBurst:F2}x | {autoBurst / Math.Max(epollBurst, uringBurst):F2}x |"));
     }
 
-    Console.WriteLine($"# Auto bursts (pinned-burst) went on: {string.Join(", ", sizes.Select(size => FormattableString.Invariant($"{size / 1024} KiB {ZeroCopySocket.GetProcessDatagramBurstEngine(size)}")))}");
+    Console.WriteLine($"# Auto bursts (pinned-burst) went on: {string.Join(", ", sizes.Select(size => FormattableString.Invariant($"{size / 1024} KiB {ZeroCopySocket.GetProcessDatagramBurstEngine(Math.Min(size, 65000))}")))}");
     Console.WriteLine($"#   because: {ZeroCopySocket.ProcessDatagramBurstEngineReason ?? "still measuring"}");
 }
 
