@@ -20,6 +20,7 @@ internal sealed class SocketSettings
         OwnsSocket = options.OwnsSocket;
         DisposeTimeout = options.DisposeTimeout;
         PinnedZeroCopyThreshold = options.PinnedZeroCopyThreshold;
+        PinnedZeroCopyThresholdIsFixed = options.PinnedZeroCopyThresholdIsFixed;
         MeasureCrossover = options.MeasurePinnedCrossover && !options.PinnedZeroCopyThresholdIsFixed;
         MaxPinnedBytesInFlight = options.MaxPinnedBytesInFlight;
         BufferPool = options.BufferPool ?? PinnedBufferPool.Shared;
@@ -45,6 +46,9 @@ internal sealed class SocketSettings
 
     /// <inheritdoc cref="ZeroCopySocketOptions.PinnedZeroCopyThreshold"/>
     public int PinnedZeroCopyThreshold { get; }
+
+    /// <summary>Whether the user set <see cref="PinnedZeroCopyThreshold"/> (then every path honours it), rather than leaving the default.</summary>
+    public bool PinnedZeroCopyThresholdIsFixed { get; }
 
     /// <summary>Whether the copy/MSG_ZEROCOPY crossover is measured (the threshold was not set).</summary>
     public bool MeasureCrossover { get; }
