@@ -61,19 +61,25 @@ public class DescriptorHygieneTests
         using var stop = new CancellationTokenSource();
         int lockSamples = 0;
         int lockHits = 0;
-        Task lockWatcher = Task.Run(async () =>
+
+        // A thread of its own, not a thread-pool task on a timer: the sends below finish in about a
+        // second, and with other test classes blocking pool threads (child processes under strace) a
+        // Task.Delay loop was starved to 3-5 samples. A dedicated thread samples every millisecond.
+        var lockWatcher = new Thread(() =>
         {
             while (!stop.IsCancellationRequested)
             {
-                lockSamples++;
+                Interlocked.Increment(ref lockSamples);
                 if (LocksOn(inode) > 0)
                 {
-                    lockHits++;
+                    Interlocked.Increment(ref lockHits);
                 }
 
-                await Task.Delay(2);
+                Thread.Sleep(1);
             }
-        });
+        })
+        { IsBackground = true, Name = "lock watcher" };
+        lockWatcher.Start();
 
         for (int i = 1000; i < Sends; i++)
         {
@@ -85,7 +91,7 @@ public class DescriptorHygieneTests
         }
 
         stop.Cancel();
-        await lockWatcher;
+        lockWatcher.Join();
         Dictionary<string, string> fdsAfter = OpenDescriptors();
 
         HashingReceiver.Result got = await SendFileKit.Within(receive, "the receiver");
