@@ -205,9 +205,14 @@ public sealed partial class ZeroCopySocket
             throw;
         }
 
+        return FinishPinned(send);
+    }
+
+    /// <summary>Leaves the send gate when <paramref name="send"/> ends: at once when it finished synchronously (no async wrapper to run), else when it completes.</summary>
+    private ValueTask FinishPinned(ValueTask send)
+    {
         if (send.IsCompletedSuccessfully)
         {
-            // The usual case: the send finished synchronously; no async wrapper to run.
             ExitSend();
             return default;
         }

@@ -105,12 +105,6 @@ public sealed partial class ZeroCopySocket
             throw;
         }
 
-        if (send.IsCompletedSuccessfully)
-        {
-            ExitSend();
-            return default;
-        }
-
-        return CompletePinnedAsync(send);
+        return FinishPinned(send);
     }
 }

@@ -181,44 +181,52 @@ internal sealed class LinuxSocketSender : SocketSender
 
     public override ValueTask SendPinnedAsync(PinnedSendBatch batch, CancellationToken cancellationToken)
     {
-        bool added = false;
-        ZeroCopyChannel channel;
-        try
-        {
-            added = AcquireSocket();
-            channel = _zeroCopy ?? OpenZeroCopy();
-        }
-        catch (Exception e)
+        if (AcquireForZeroCopy(out bool added, out ZeroCopyChannel channel) is Exception e)
         {
             batch.Release();
-            ReleaseSocket(added);
             return new ValueTask(Task.FromException(e));
         }
 
-        Readiness.NoteSendStarted();
-        ValueTask<long> send = Run(new PinnedSendOperation(this, batch, channel, moreFlag: 0), added, cancellationToken);
-        return send.IsCompletedSuccessfully ? default : AwaitWithoutResult(send);
+        return RunPinned(new PinnedSendOperation(this, batch, channel, moreFlag: 0), added, cancellationToken);
     }
 
     /// <summary>A burst of datagrams: sendmmsg, many per syscall (<see cref="DatagramBurstOperation"/>).</summary>
     public override ValueTask SendPinnedDatagramsAsync(PinnedSendBatch[] datagrams, int count, CancellationToken cancellationToken)
     {
-        bool added = false;
-        ZeroCopyChannel channel;
+        if (AcquireForZeroCopy(out bool added, out ZeroCopyChannel channel) is Exception e)
+        {
+            ReleaseDatagrams(datagrams, count);
+            return new ValueTask(Task.FromException(e));
+        }
+
+        return RunPinned(new DatagramBurstOperation(datagrams, count, channel), added, cancellationToken);
+    }
+
+    /// <summary>Takes the socket's handle and its zero-copy channel (opened on first use) for a pinned send; the error, with nothing held, or null.</summary>
+    private Exception? AcquireForZeroCopy(out bool added, out ZeroCopyChannel channel)
+    {
+        added = false;
+        channel = null!;
         try
         {
             added = AcquireSocket();
             channel = _zeroCopy ?? OpenZeroCopy();
+            return null;
         }
         catch (Exception e)
         {
-            ReleaseDatagrams(datagrams, count);
             ReleaseSocket(added);
-            return new ValueTask(Task.FromException(e));
+            added = false;
+            return e;
         }
+    }
 
+    /// <summary>Runs a pinned operation (synchronous attempt first) and drops its byte count: the pinned API returns a plain task.</summary>
+    private ValueTask RunPinned<TOperation>(TOperation operation, bool added, CancellationToken cancellationToken)
+        where TOperation : struct, ISendOperation
+    {
         Readiness.NoteSendStarted();
-        ValueTask<long> send = Run(new DatagramBurstOperation(datagrams, count, channel), added, cancellationToken);
+        ValueTask<long> send = Run(operation, added, cancellationToken);
         return send.IsCompletedSuccessfully ? default : AwaitWithoutResult(send);
     }
 
@@ -240,9 +248,7 @@ internal sealed class LinuxSocketSender : SocketSender
             return new ValueTask(Task.FromException(e));
         }
 
-        Readiness.NoteSendStarted();
-        ValueTask<long> send = Run(new PinnedSendOperation(this, batch, reason), added, cancellationToken);
-        return send.IsCompletedSuccessfully ? default : AwaitWithoutResult(send);
+        return RunPinned(new PinnedSendOperation(this, batch, reason), added, cancellationToken);
     }
 
     [PooledAsync(typeof(PoolingAsyncValueTaskMethodBuilder))]

@@ -631,6 +631,12 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
 
         Volatile.Write(ref _slotsPublished, count);
         _engine.Flush();
+        return AfterSubmit();
+    }
+
+    /// <summary>After a submit: a disposal that began meanwhile cancels what was just submitted; the task is the request(s)' completion.</summary>
+    private ValueTask<int> AfterSubmit()
+    {
         if (_disposing)
         {
             CancelPending();
@@ -733,15 +739,7 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
         }
 
         Volatile.Write(ref _pendingToken, (long)token);
-        if (_disposing)
-        {
-            CancelPending();
-        }
-
-        short version = _request.Version;
-        return _request.GetStatus(version) == ValueTaskSourceStatus.Pending
-            ? new ValueTask<int>(this, version)
-            : new ValueTask<int>(_request.GetResult(version));
+        return AfterSubmit();
     }
 
     /// <summary>Cancels the request in flight, or every request of a burst, if any (a stale token matches nothing).</summary>
