@@ -15,6 +15,9 @@ public sealed partial class ZeroCopySocketOptions
     /// <see cref="DefaultPinnedZeroCopyThreshold"/>; 0 sends everything with MSG_ZEROCOPY. The gain of
     /// zero-copy is a property of the CPU (on one Intel Xeon VM it won from 8 KiB, on an AMD EPYC VM
     /// only from 32 KiB): see <see cref="MeasurePinnedCrossover"/> for a crossover measured at run time.
+    /// Left unset, datagram bursts (<see cref="ZeroCopySocket.SendPinnedDatagramsAsync"/>) on the io_uring
+    /// engine use 8 KiB instead (zero-copy from registered memory in a batch pays from smaller sizes), and
+    /// <see cref="SendEngine.Auto"/> bursts measure; once set, the value holds on every path.
     /// </summary>
     public int PinnedZeroCopyThreshold
     {
