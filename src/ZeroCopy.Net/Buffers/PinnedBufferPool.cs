@@ -490,8 +490,9 @@ public sealed class PinnedBufferPool : IDisposable
 
         lock (_growLock)
         {
-            // munmap of a whole slab also covers the holes left by quarantined segments (unmapping
-            // an unmapped range is not an error); off Linux nothing was quarantined.
+            // munmap of a whole slab also covers its quarantined segments: they are PROT_NONE
+            // reservations the slab still owns (PinnedMemory.ReleaseToOs), never holes another
+            // mapping could have been given; off Linux nothing was quarantined.
             foreach (PinnedSlab slab in _slabs)
             {
                 // An io_uring fixed-buffer registration holds the slab's pages: drop it with the mapping.

@@ -11,11 +11,12 @@ namespace ZeroCopy.Net.Buffers;
 /// Why mmap on Linux and not malloc: a buffer whose MSG_ZEROCOPY completion never arrived (the
 /// socket was closed first) may still have its pages referenced by socket buffers the kernel is
 /// transmitting. Giving such a buffer back to the pool, or to malloc (which reuses the same pages),
-/// would let new data overwrite bytes still on their way to the peer. munmap is safe: the kernel
-/// holds references to the <em>pages</em>, not to our mapping, so unmapping only drops the
-/// process's view; the pages are freed when the last socket buffer lets go, and nothing in the
-/// process can write them again. Slabs are mapped whole, and a quarantined segment of a slab is
-/// unmapped alone (munmap of any page-aligned sub-range is allowed).
+/// would let new data overwrite bytes still on their way to the peer. Dropping the mapping is safe:
+/// the kernel holds references to the <em>pages</em>, not to our mapping, so replacing them only
+/// drops the process's view; the pages are freed when the last socket buffer lets go, and nothing
+/// in the process can write them again. Slabs are mapped whole; a quarantined segment's pages are
+/// replaced by an inaccessible reservation (<see cref="ReleaseToOs"/>), so the slab's address range
+/// stays the slab's until the whole slab is unmapped.
 /// Off Linux there is no MSG_ZEROCOPY, so nothing is ever quarantined there.
 /// <para>Why huge pages: a server rotates through a large working set of buffers, so every send
 /// touches pages that are cold in the TLB, twice: when the program fills the buffer, and when the
@@ -25,7 +26,7 @@ namespace ZeroCopy.Net.Buffers;
 /// and a plain copying send from 5.8 to 9.3 GB/s at 64 KiB. So a slab is one huge page: mapped
 /// 2 MiB-aligned and marked MADV_HUGEPAGE (which takes effect where the kernel's THP mode is
 /// "madvise" or "always"; elsewhere the slab is simply 4 KiB pages). Quarantining one buffer of a
-/// slab unmaps that sub-range; the kernel splits the huge page, which is allowed and rare.</para>
+/// slab remaps that sub-range; the kernel splits the huge page, which is allowed and rare.</para>
 /// </remarks>
 internal static unsafe class PinnedMemory
 {
@@ -122,9 +123,28 @@ internal static unsafe class PinnedMemory
     }
 
     /// <summary>
-    /// Gives one page-aligned part of a block back to the OS for good (Linux), because the kernel may
-    /// still reference its pages. Returns whether the memory was really returned (false off Linux,
-    /// where it stays allocated and unused).
+    /// Gives the pages of one page-aligned part of a block back to the OS for good (Linux), because
+    /// the kernel may still reference them, and keeps the part's addresses: an inaccessible
+    /// reservation (PROT_NONE, MAP_NORESERVE) is mapped over it with MAP_FIXED. Returns whether the
+    /// pages were really returned (false off Linux, where the memory stays allocated and unused).
     /// </summary>
-    public static bool ReleaseToOs(byte* part, nuint length) => s_useMmap && munmap(part, length) == 0;
+    /// <remarks>
+    /// Not munmap: a hole in a slab is address space anyone may be given next (a thread's stack,
+    /// the runtime's own mappings), and the whole-slab munmap in <see cref="Free"/> would then tear
+    /// that mapping out from under its owner. That happened: a CI run crashed in glibc's thread-stack
+    /// list (a segfault in __nptl_stack_list_del) right after a test quarantined a run of buffers and
+    /// disposed its pool. Replacing the pages has the same effect on them as munmap (the process
+    /// drops its view; socket buffers keep their own references), and a stray write to a
+    /// quarantined buffer now faults at once instead of landing in someone else's memory.
+    /// </remarks>
+    public static bool ReleaseToOs(byte* part, nuint length)
+    {
+        if (!s_useMmap)
+        {
+            return false;
+        }
+
+        void* reserved = mmap(part, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+        return (nint)reserved != MAP_FAILED;
+    }
 }

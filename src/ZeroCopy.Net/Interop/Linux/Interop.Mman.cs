@@ -13,6 +13,13 @@ internal static partial class Interop
         internal const int MAP_PRIVATE = 0x02;
         internal const int MAP_ANONYMOUS = 0x20;
 
+        // A quarantined segment is replaced in place by an inaccessible reservation (PROT_NONE,
+        // MAP_FIXED over the old pages, MAP_NORESERVE: no commit charge), so its addresses stay the
+        // slab's until the whole slab is unmapped (PinnedMemory.ReleaseToOs).
+        internal const int PROT_NONE = 0x0;
+        internal const int MAP_FIXED = 0x10;
+        internal const int MAP_NORESERVE = 0x4000;
+
         // MAP_POPULATE: fault the io_uring rings in at once rather than on first touch.
         internal const int MAP_POPULATE = 0x8000;
 

@@ -400,7 +400,7 @@ internal sealed unsafe class IoUringEngine
             if (errno != Errno.SUCCESS)
             {
                 // ENOMEM: RLIMIT_MEMLOCK (registered pages are charged to it without CAP_IPC_LOCK);
-                // EFAULT: the slab has quarantined (unmapped) holes.
+                // EFAULT: the slab has quarantined segments (PROT_NONE reservations cannot be pinned).
                 _freeFixed[_freeFixedCount++] = index;
                 _fixedBufferFallbackReason = $"io_uring_register(IORING_REGISTER_BUFFERS_UPDATE) of a 2 MiB pool slab failed: {PosixErrors.Socket(errno, "io_uring_register").Message}"
                     + (errno == Errno.ENOMEM ? " (RLIMIT_MEMLOCK, see ulimit -l)" : string.Empty) + "; that slab is sent as unregistered SEND_ZC";
