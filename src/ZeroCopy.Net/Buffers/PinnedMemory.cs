@@ -131,8 +131,8 @@ internal static unsafe class PinnedMemory
     /// <remarks>
     /// Not munmap: a hole in a slab is address space anyone may be given next (a thread's stack,
     /// the runtime's own mappings), and the whole-slab munmap in <see cref="Free"/> would then tear
-    /// that mapping out from under its owner. That happened: a CI run crashed in glibc's thread-stack
-    /// list (a segfault in __nptl_stack_list_del) right after a test quarantined a run of buffers and
+    /// that mapping out from under its owner. The likely cause of one CI crash: a segfault in glibc's
+    /// thread-stack list (__nptl_stack_list_del) right after a test quarantined a run of buffers and
     /// disposed its pool. Replacing the pages has the same effect on them as munmap (the process
     /// drops its view; socket buffers keep their own references), and a stray write to a
     /// quarantined buffer now faults at once instead of landing in someone else's memory.

@@ -9,8 +9,8 @@ namespace ZeroCopy.Net.Tests.Pinned;
 /// <summary>
 /// A quarantined buffer's address range stays the slab's until the slab is unmapped. Before the
 /// fix the range was munmapped, a hole the kernel could hand to the next mapping (a thread's stack);
-/// the pool's whole-slab munmap at disposal then tore that mapping out from under its owner, and a
-/// CI run crashed in glibc's thread-stack list. Here a mapping asked for at exactly that address
+/// the pool's whole-slab munmap at disposal then tore that mapping out from under its owner (the
+/// likely cause of a CI crash in glibc's thread-stack list). Here a mapping asked for at exactly that address
 /// (a hint, no MAP_FIXED: the kernel honours it when the range is free) must land elsewhere.
 /// </summary>
 [Collection(IsolatedCollection.Name)]
