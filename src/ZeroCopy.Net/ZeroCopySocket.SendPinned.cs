@@ -59,16 +59,7 @@ public sealed partial class ZeroCopySocket
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public ValueTask SendPinnedAsync(ReadOnlySpan<PinnedBuffer> buffers, ReadOnlySpan<int> lengths, CancellationToken cancellationToken = default)
     {
-        if (buffers.Length != lengths.Length)
-        {
-            ThrowHelper.ThrowArgument(nameof(lengths), $"There are {buffers.Length} buffers and {lengths.Length} lengths.");
-        }
-
-        if (buffers.Length == 0 || buffers.Length > MaxBuffersPerSend)
-        {
-            ThrowHelper.ThrowArgument(nameof(buffers), $"Send 1 to {MaxBuffersPerSend} buffers in one call; there are {buffers.Length}.");
-        }
-
+        ValidatePinnedSpanCounts(buffers, lengths, nameof(buffers), "buffers");
         for (int i = 0; i < buffers.Length; i++)
         {
             ValidatePinned(buffers[i], lengths[i], nameof(buffers), nameof(lengths));
@@ -165,6 +156,20 @@ public sealed partial class ZeroCopySocket
 
         batch.Add(buffer.Segment!, length);
         return batch;
+    }
+
+    /// <summary>The first checks of every several-buffer send: spans of one length, 1 to <see cref="MaxBuffersPerSend"/> entries.</summary>
+    private static void ValidatePinnedSpanCounts(ReadOnlySpan<PinnedBuffer> buffers, ReadOnlySpan<int> lengths, string buffersName, string noun)
+    {
+        if (buffers.Length != lengths.Length)
+        {
+            ThrowHelper.ThrowArgument(nameof(lengths), $"There are {buffers.Length} buffers and {lengths.Length} lengths.");
+        }
+
+        if (buffers.Length == 0 || buffers.Length > MaxBuffersPerSend)
+        {
+            ThrowHelper.ThrowArgument(buffersName, $"Send 1 to {MaxBuffersPerSend} {noun} in one call; there are {buffers.Length}.");
+        }
     }
 
     private void ValidatePinned(PinnedBuffer buffer, int length, string bufferName, string lengthName)

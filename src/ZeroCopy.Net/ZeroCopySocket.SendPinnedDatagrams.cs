@@ -39,16 +39,7 @@ public sealed partial class ZeroCopySocket
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public ValueTask SendPinnedDatagramsAsync(ReadOnlySpan<PinnedBuffer> datagrams, ReadOnlySpan<int> lengths, CancellationToken cancellationToken = default)
     {
-        if (datagrams.Length != lengths.Length)
-        {
-            ThrowHelper.ThrowArgument(nameof(lengths), $"There are {datagrams.Length} buffers and {lengths.Length} lengths.");
-        }
-
-        if (datagrams.Length == 0 || datagrams.Length > MaxBuffersPerSend)
-        {
-            ThrowHelper.ThrowArgument(nameof(datagrams), $"Send 1 to {MaxBuffersPerSend} datagrams in one call; there are {datagrams.Length}.");
-        }
-
+        ValidatePinnedSpanCounts(datagrams, lengths, nameof(datagrams), "datagrams");
         if (Socket.SocketType != SocketType.Dgram)
         {
             throw new NotSupportedException($"SendPinnedDatagramsAsync needs a datagram socket; this one is {Socket.SocketType}. On a stream, SendPinnedAsync(buffers, lengths) sends several buffers in one call.");
@@ -58,7 +49,6 @@ public sealed partial class ZeroCopySocket
         {
             ValidatePinned(datagrams[i], lengths[i], nameof(datagrams), nameof(lengths));
         }
-
         EnterSend();
         PinnedSendBatch[] batches = ArrayPool<PinnedSendBatch>.Shared.Rent(datagrams.Length);
         for (int i = 0; i < datagrams.Length; i++)

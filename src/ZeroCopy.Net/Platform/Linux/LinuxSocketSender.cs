@@ -205,19 +205,22 @@ internal sealed class LinuxSocketSender : SocketSender
     /// <summary>Takes the socket's handle and its zero-copy channel (opened on first use) for a pinned send; the error, with nothing held, or null.</summary>
     private Exception? AcquireForZeroCopy(out bool added, out ZeroCopyChannel channel)
     {
-        added = false;
         channel = null!;
+        if (AcquireSocketOrError(out added) is Exception e)
+        {
+            return e;
+        }
+
         try
         {
-            added = AcquireSocket();
             channel = _zeroCopy ?? OpenZeroCopy();
             return null;
         }
-        catch (Exception e)
+        catch (Exception error)
         {
             ReleaseSocket(added);
             added = false;
-            return e;
+            return error;
         }
     }
 
@@ -236,15 +239,9 @@ internal sealed class LinuxSocketSender : SocketSender
     /// </summary>
     public ValueTask SendPinnedCopyAsync(PinnedSendBatch batch, PinnedCopyReason reason, CancellationToken cancellationToken)
     {
-        bool added = false;
-        try
-        {
-            added = AcquireSocket();
-        }
-        catch (Exception e)
+        if (AcquireSocketOrError(out bool added) is Exception e)
         {
             batch.Release();
-            ReleaseSocket(added);
             return new ValueTask(Task.FromException(e));
         }
 
@@ -315,6 +312,26 @@ internal sealed class LinuxSocketSender : SocketSender
 
     /// <summary>References the socket's handle for the length of one send; throws ObjectDisposedException for a socket already closed.</summary>
     public bool AcquireSocket() => SocketHandleAccess.Acquire(_socketHandle, _socket);
+
+    /// <summary>
+    /// <see cref="AcquireSocket"/> for a pinned send, which reports a failure in its task rather than
+    /// throwing: the error (with nothing held), or null and the reference to drop later.
+    /// </summary>
+    public Exception? AcquireSocketOrError(out bool added)
+    {
+        added = false;
+        try
+        {
+            added = AcquireSocket();
+            return null;
+        }
+        catch (Exception e)
+        {
+            ReleaseSocket(added);
+            added = false;
+            return e;
+        }
+    }
 
     /// <summary>Like <see cref="AcquireSocket"/>, for callers that must not throw (the reactor thread): false once the socket is closed.</summary>
     public bool TryAcquireSocket(out bool added) => SocketHandleAccess.TryAcquire(_socketHandle, out added);

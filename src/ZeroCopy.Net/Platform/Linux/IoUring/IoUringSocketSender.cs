@@ -150,15 +150,9 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
             return _epoll.SendPinnedCopyAsync(batch, _zeroCopy ? PinnedCopyReason.BelowThreshold : PinnedCopyReason.ZeroCopyOff, cancellationToken);
         }
 
-        bool added = false;
-        try
-        {
-            added = _epoll.AcquireSocket();
-        }
-        catch (Exception e)
+        if (_epoll.AcquireSocketOrError(out bool added) is Exception e)
         {
             batch.Release();
-            _epoll.ReleaseSocket(added);
             return new ValueTask(Task.FromException(e));
         }
 
@@ -318,34 +312,12 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
                 }
 
                 var errno = (Errno)(-result);
-                switch (errno)
+                if (!SendsAgain(errno, ref zeroCopy, ref reason))
                 {
-                    case Errno.EINTR:
-                    case Errno.EAGAIN:
-                        continue;
-                    case Errno.ECANCELED:
-                        cancellationToken.ThrowIfCancellationRequested();
-                        if (_disposing)
-                        {
-                            throw ThrowHelper.SocketDisposedDuringSend(sent, total);
-                        }
-
-                        continue; // the submitting thread exited: the kernel cancelled, nothing was sent
-                    case Errno.EOPNOTSUPP when zeroCopy:
-                        // A socket type without zero-copy send (SEND_ZC wants TCP or UDP): copy from now on.
-                        _zeroCopy = false;
-                        zeroCopy = false;
-                        reason = PinnedCopyReason.ZeroCopyOff;
-                        _statistics.SetZeroCopyOptInRefused();
-                        continue;
-                    case Errno.ENOBUFS when zeroCopy:
-                        _statistics.AddNoBufsFallback();
-                        zeroCopy = false;
-                        reason = PinnedCopyReason.NoBufs;
-                        continue;
-                    default:
-                        throw PosixErrors.Socket(errno, zeroCopy ? "io_uring send_zc" : "io_uring send");
+                    throw PosixErrors.Socket(errno, zeroCopy ? "io_uring send_zc" : "io_uring send");
                 }
+
+                // Again; the loop's top ends a send that was cancelled or disposed meanwhile.
             }
 
             succeeded = true;
@@ -437,15 +409,9 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
     /// </param>
     private ValueTask SendBurstOnRing(PinnedSendBatch[] datagrams, int count, bool measuredCrossover, CancellationToken cancellationToken)
     {
-        bool added = false;
-        try
-        {
-            added = _epoll.AcquireSocket();
-        }
-        catch (Exception e)
+        if (_epoll.AcquireSocketOrError(out bool added) is Exception e)
         {
             ReleaseDatagrams(datagrams, count);
-            _epoll.ReleaseSocket(added);
             return new ValueTask(Task.FromException(e));
         }
 
@@ -531,34 +497,16 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
                     }
 
                     slot.State = DatagramState.ToSend;
-                    switch ((Errno)(-result))
+                    if (!SendsAgain((Errno)(-result), ref slot.ZeroCopy, ref slot.Reason))
                     {
-                        case Errno.EINTR:
-                        case Errno.EAGAIN:
-                        case Errno.ECANCELED:
-                            break; // sent nothing: again (a cancellation we asked for ends the loop above)
-                        case Errno.EOPNOTSUPP when slot.ZeroCopy:
-                            _zeroCopy = false;
-                            slot.ZeroCopy = false;
-                            slot.Reason = PinnedCopyReason.ZeroCopyOff;
-                            _statistics.SetZeroCopyOptInRefused();
-                            break;
-                        case Errno.ENOBUFS when slot.ZeroCopy:
-                            _statistics.AddNoBufsFallback();
-                            slot.ZeroCopy = false;
-                            slot.Reason = PinnedCopyReason.NoBufs;
-                            break;
-                        default:
-                            // This datagram failed; the others still go. The first failure is reported.
-                            slot.State = DatagramState.Failed;
-                            toSend--;
-                            if (failure == Errno.SUCCESS)
-                            {
-                                failure = (Errno)(-result);
-                                failedCall = slot.ZeroCopy ? "io_uring send_zc" : "io_uring send";
-                            }
-
-                            break;
+                        // This datagram failed; the others still go. The first failure is reported.
+                        slot.State = DatagramState.Failed;
+                        toSend--;
+                        if (failure == Errno.SUCCESS)
+                        {
+                            failure = (Errno)(-result);
+                            failedCall = slot.ZeroCopy ? "io_uring send_zc" : "io_uring send";
+                        }
                     }
                 }
             }
@@ -646,6 +594,37 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
         return _request.GetStatus(version) == ValueTaskSourceStatus.Pending
             ? new ValueTask<int>(this, version)
             : new ValueTask<int>(_request.GetResult(version));
+    }
+
+    /// <summary>
+    /// Whether a request that failed with <paramref name="errno"/> sent nothing and goes again, and
+    /// how: EINTR and EAGAIN as it was; ECANCELED as it was (nobody asked: the submitting thread
+    /// exited; a cancellation or disposal that did ask is seen by the caller's loop before it
+    /// resubmits); on SEND_ZC, EOPNOTSUPP (a socket type without zero-copy send: the socket copies from
+    /// now on) and ENOBUFS (this request) as a copy. False: the request failed for good.
+    /// </summary>
+    private bool SendsAgain(Errno errno, ref bool zeroCopy, ref PinnedCopyReason reason)
+    {
+        switch (errno)
+        {
+            case Errno.EINTR:
+            case Errno.EAGAIN:
+            case Errno.ECANCELED:
+                return true;
+            case Errno.EOPNOTSUPP when zeroCopy:
+                _zeroCopy = false;
+                zeroCopy = false;
+                reason = PinnedCopyReason.ZeroCopyOff;
+                _statistics.SetZeroCopyOptInRefused();
+                return true;
+            case Errno.ENOBUFS when zeroCopy:
+                _statistics.AddNoBufsFallback();
+                zeroCopy = false;
+                reason = PinnedCopyReason.NoBufs;
+                return true;
+            default:
+                return false;
+        }
     }
 
     private bool NeedsRoom(long bytes) => _statistics.PinnedBytesInFlight + bytes > _settings.MaxPinnedBytesInFlight;
