@@ -17,8 +17,36 @@ public sealed record StraceRun(int ExitCode, IReadOnlyDictionary<string, string>
     /// <summary>The probe's <c>socket-fd=</c> line: the descriptor whose syscalls matter.</summary>
     public int SocketFd => int.Parse(Output["socket-fd"], CultureInfo.InvariantCulture);
 
-    /// <summary>Calls named <paramref name="name"/> on <see cref="SocketFd"/>.</summary>
-    public IEnumerable<Syscall> OnSocket(params string[] names) => Calls.Where(c => c.Fd == SocketFd && names.Contains(c.Name));
+    /// <summary>
+    /// Calls named <paramref name="names"/> on <see cref="SocketFd"/> while it was the probe's socket: a descriptor number
+    /// is reused once closed, and the runtime names each new thread by writing to /proc/self/task/N/comm, so a
+    /// <c>write(N, ".NET Timer", 10)</c> on the same number before the socket existed or after it closed is not the socket's.
+    /// The lifetime is the last socket()/accept4() that returned the number up to the next close() of it.
+    /// </summary>
+    public IEnumerable<Syscall> OnSocket(params string[] names)
+    {
+        int fd = SocketFd;
+        int created = -1;
+        for (int i = 0; i < Calls.Count; i++)
+        {
+            if (Calls[i].Name is "socket" or "accept4" or "accept" && Calls[i].Result == fd)
+            {
+                created = i;
+            }
+        }
+
+        int end = Calls.Count;
+        for (int i = created + 1; i < Calls.Count; i++)
+        {
+            if (Calls[i].Name == "close" && Calls[i].Fd == fd)
+            {
+                end = i;
+                break;
+            }
+        }
+
+        return Calls.Skip(created + 1).Take(end - created - 1).Where(c => c.Fd == fd && names.Contains(c.Name));
+    }
 
     /// <summary>A readable excerpt for assertion messages.</summary>
     public string Excerpt(int max = 20) => string.Join(Environment.NewLine, Calls.Take(max).Select(c => c.Line));
@@ -31,6 +59,9 @@ public sealed record StraceRun(int ExitCode, IReadOnlyDictionary<string, string>
 public static partial class StraceRunner
 {
     private static readonly Lazy<string?> s_unavailable = new(FindReasonUnavailable);
+
+    /// <summary>Always traced, so <see cref="StraceRun.OnSocket"/> can tell the socket's lifetime from a reused number.</summary>
+    private static readonly string[] s_lifetime = { "socket", "accept4", "close" };
 
     /// <summary>Why strace proofs cannot run here, or null when they can.</summary>
     public static string? UnavailableReason => s_unavailable.Value;
@@ -45,7 +76,7 @@ public static partial class StraceRunner
         string trace = Path.Combine(Path.GetTempPath(), $"zc-strace-{Guid.NewGuid():N}.txt");
         try
         {
-            var args = new List<string> { "-f", "-qq", "-o", trace, "-e", "trace=" + string.Join(",", syscalls), DotnetHost, ProbePath };
+            var args = new List<string> { "-f", "-qq", "-o", trace, "-e", "trace=" + string.Join(",", syscalls.Union(s_lifetime)), DotnetHost, ProbePath };
             args.AddRange(probeArgs);
             (int exit, string stdout, string stderr) = Run("strace", args, TimeSpan.FromSeconds(120));
             var output = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
