@@ -322,9 +322,25 @@ async Task<double> MeasureAsync(Socket[] sockets, string path, int size)
             // burst), "pinned-burst" (Auto: the engine the process measured cheaper on its first bursts).
             Engine = path switch { "pinned-iouring" or "pinned-iouring-burst" => SendEngine.IoUring, "pinned-epoll" or "pinned-epoll-burst" => SendEngine.Epoll, _ => SendEngine.Auto },
         };
-        if (threshold is int t)
+        if (threshold is int t && path != "pinned-measured")
         {
             options.PinnedZeroCopyThreshold = t;
+        }
+
+        // The crossover contenders (issue 12), in the same run as the default: "pinned-copy" never uses
+        // MSG_ZEROCOPY, "pinned-zc" always does, "pinned-measured" follows the crossover the process
+        // measures (MeasurePinnedCrossover; its estimates carry over from round to round, as in a server).
+        switch (path)
+        {
+            case "pinned-copy":
+                options.PinnedZeroCopyThreshold = int.MaxValue;
+                break;
+            case "pinned-zc":
+                options.PinnedZeroCopyThreshold = 0;
+                break;
+            case "pinned-measured":
+                options.MeasurePinnedCrossover = true; // ignores --threshold: a set threshold would fix the crossover
+                break;
         }
 
         var zcs = new ZeroCopySocket[sockets.Length];
@@ -348,6 +364,11 @@ async Task<double> MeasureAsync(Socket[] sockets, string path, int size)
             ZeroCopyStatistics[] all = zcs.Select(z => z.Statistics).ToArray();
             Console.Error.WriteLine(FormattableString.Invariant(
                 $"#   {path} {size} ({zcs[0].Engine}): zerocopy syscalls {all.Sum(s => s.PinnedZeroCopySyscalls)}, completed {all.Sum(s => s.ZeroCopyCompletedSends)} (copied {all.Sum(s => s.ZeroCopyCopiedCompletions)}), notifications {all.Sum(s => s.ZeroCopyNotifications)}, copied bytes {all.Sum(s => s.PinnedCopiedBytes)}, nobufs {all.Sum(s => s.ZeroCopyNoBufsFallbacks)}, backpressure waits {all.Sum(s => s.PinnedBackpressureWaits)}, switched-to-copy {all.Any(s => s.ZeroCopyDisabledByCopiedCompletions)} sockets={zcs.Length} switched-sockets={all.Count(s => s.ZeroCopyDisabledByCopiedCompletions)}"));
+            if (path == "pinned-measured")
+            {
+                Console.Error.WriteLine(FormattableString.Invariant($"#   {path} {size}: crossover in force {all[0].PinnedZeroCopyCrossover} ({all[0].PinnedZeroCopyCrossoverSource})"));
+            }
+
             return sent / watch.Elapsed.TotalSeconds / 1e9;
 
             async Task<long> PinnedLoopAsync(ZeroCopySocket zc, int first)

@@ -80,6 +80,66 @@ public class CrossoverPolicyTests
         }).QuickCheckThrowOnFailure();
     }
 
+    /// <summary>
+    /// Where the two modes cost within a few percent of each other, a measured class keeps the mode it
+    /// has (hysteresis): noise must not flap it. The rig showed the 16 KiB class flipping on every few
+    /// samples before, and the 32 KiB class (zero-copy 1.2x there) sent as copies after one noisy sample.
+    /// </summary>
+    [Fact]
+    internal void CostsWithinNoiseDoNotFlapAClass()
+    {
+        Prop.ForAll(Gen.Choose(200, 2000).ToArbitrary(), Gen.Choose(-3, 3).ToArbitrary(), Gen.Choose(1, 1000).ToArbitrary(), (copyNsPerKiB, zeroCopyPercent, seed) =>
+        {
+            var policy = new CrossoverPolicy(32 * 1024);
+            var random = new Random(seed);
+            int zeroCopyNsPerKiB = copyNsPerKiB * (100 + zeroCopyPercent) / 100;
+            bool? first = null;
+            for (int i = 0; i < 400; i++)
+            {
+                const long Bytes = 16 * 1024;
+                double noise() => 1 + ((random.NextDouble() - 0.5) * 0.04); // ±2% per sample
+                policy.Record(Bytes, zeroCopy: false, (long)(copyNsPerKiB * 16 * noise()));
+                policy.Record(Bytes, zeroCopy: true, (long)(zeroCopyNsPerKiB * 16 * noise()));
+                if (i >= CrossoverPolicy.Smoothing)
+                {
+                    first ??= policy.UseZeroCopy(Bytes);
+                    if (policy.UseZeroCopy(Bytes) != first)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    internal void OneOutlierSampleDoesNotFlipAClass()
+    {
+        var policy = new CrossoverPolicy(32 * 1024);
+        const long Bytes = 32 * 1024;
+        for (int i = 0; i < 64; i++)
+        {
+            policy.Record(Bytes, zeroCopy: false, 12_000);
+            policy.Record(Bytes, zeroCopy: true, 10_000);
+        }
+
+        Assert.True(policy.UseZeroCopy(Bytes));
+        policy.Record(Bytes, zeroCopy: true, 1_000_000); // an interrupt on the sending thread, a preemption
+        Assert.True(policy.UseZeroCopy(Bytes));
+        Assert.True(policy.IsMeasured); // only the classes that were sent count
+        Assert.Equal(Bytes, policy.CrossoverBytes);
+
+        // A real change of cost does move it, within a few dozen samples.
+        for (int i = 0; i < 64; i++)
+        {
+            policy.Record(Bytes, zeroCopy: true, 16_000);
+        }
+
+        Assert.False(policy.UseZeroCopy(Bytes));
+    }
+
     [Fact]
     internal void DrainCostPerSendWeighsAgainstZeroCopyForSmallSends()
     {

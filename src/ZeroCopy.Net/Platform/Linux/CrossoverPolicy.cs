@@ -24,7 +24,8 @@ namespace ZeroCopy.Net.Platform.Linux;
 /// the copy's estimate; until both modes have <see cref="MinSamples"/> samples in a class, the
 /// fixed threshold decides (<see cref="ZeroCopySocketOptions.DefaultPinnedZeroCopyThreshold"/>).
 /// Sends under 4 KiB always copy (a page cannot be pinned for less than it costs to copy). The
-/// estimates are process-wide (the CPU is), exponentially weighted (1/8 per sample); updates from
+/// estimates are process-wide (the CPU is), exponentially weighted (1/16 per sample, a sample
+/// counting for at most twice the estimate), a class changes mode only past a 1/16 margin (hysteresis); updates from
 /// several sockets race without a lock, and a lost update only costs one sample. A socket whose
 /// completions keep saying COPIED (loopback) switches to copies as before, and its zero-copy samples
 /// are not recorded until one of its completions said "not copied": a copy the kernel makes anyway
@@ -43,6 +44,12 @@ internal sealed class CrossoverPolicy
 
     /// <summary>Size classes: [4 KiB, 8 KiB), [8, 16), ... , [256 KiB, ∞).</summary>
     public const int Classes = 7;
+
+    /// <summary>After the first samples, each new one moves an estimate by 1/Smoothing of the difference.</summary>
+    public const int Smoothing = 16;
+
+    /// <summary>A measured class switches mode only when the other is cheaper by more than 1/Hysteresis (about 6%).</summary>
+    public const int Hysteresis = 16;
 
     private const int MinClassShift = 12;
 
@@ -107,20 +114,34 @@ internal sealed class CrossoverPolicy
         }
     }
 
-    /// <summary>Whether every class is decided by measurement (not by the fixed threshold yet).</summary>
+    /// <summary>
+    /// Whether every size class the process has sent is decided by measurement (not by the fixed
+    /// threshold any more), and at least one has been: classes nobody sends never get samples, and
+    /// must not keep the whole crossover "measuring".
+    /// </summary>
     public bool IsMeasured
     {
         get
         {
+            bool any = false;
             for (int c = 0; c < Classes; c++)
             {
-                if (Volatile.Read(ref _copySamples[c]) < MinSamples || Volatile.Read(ref _zeroCopySamples[c]) < MinSamples)
+                int copies = Volatile.Read(ref _copySamples[c]);
+                int zeroCopies = Volatile.Read(ref _zeroCopySamples[c]);
+                if (copies == 0 && zeroCopies == 0)
+                {
+                    continue;
+                }
+
+                if (copies < MinSamples || zeroCopies < MinSamples)
                 {
                     return false;
                 }
+
+                any = true;
             }
 
-            return true;
+            return any;
         }
     }
 
@@ -146,8 +167,16 @@ internal sealed class CrossoverPolicy
         int n = Interlocked.Increment(ref samples[c]);
         long old = Volatile.Read(ref estimates[c]);
 
-        // The first samples average plainly (so the first one does not rule), then 1/8 per sample.
-        long next = n <= 8 ? old + ((psPerByte - old) / n) : old + ((psPerByte - old) / 8);
+        // One timed sendmsg is a few microseconds, and an interrupt handled on the sending thread lands
+        // in its CPU clock: once the estimate stands, a sample counts for at most twice it.
+        if (n > MinSamples && psPerByte > 2 * old)
+        {
+            psPerByte = 2 * old;
+        }
+
+        // The first samples average plainly (so the first one does not rule), then 1/16 per sample: on the
+        // veth rig 1/8 let single noisy samples flip the 32 KiB class to copies, where zero-copy was 1.2x.
+        long next = n <= Smoothing ? old + ((psPerByte - old) / n) : old + ((psPerByte - old) / Smoothing);
         Volatile.Write(ref estimates[c], next);
         Recompute(c);
     }
@@ -178,11 +207,16 @@ internal sealed class CrossoverPolicy
         }
         else
         {
-            // Compare at the class's lower bound, where the fixed per-send drain cost weighs most.
+            // Compare at the class's lower bound, where the fixed per-send drain cost weighs most. A class
+            // changes mode only when the other one is cheaper by more than 1/Hysteresis of the current
+            // one's cost: where the two are within noise of each other (16 KiB on the EPYC VM) either
+            // is fine, and flapping between them would only add exploration's cost.
             long bytes = 1L << (c + MinClassShift);
             long copyPs = Volatile.Read(ref _copyPsPerByte[c]) * bytes;
             long zeroCopyPs = (Volatile.Read(ref _zeroCopyPsPerByte[c]) * bytes) + (Volatile.Read(ref _drainNsPerSend) * 1000);
-            zeroCopy = zeroCopyPs < copyPs;
+            zeroCopy = Volatile.Read(ref _useZeroCopy[c]) != 0
+                ? zeroCopyPs - (zeroCopyPs / Hysteresis) <= copyPs
+                : zeroCopyPs < copyPs - (copyPs / Hysteresis);
         }
 
         Volatile.Write(ref _useZeroCopy[c], zeroCopy ? 1 : 0);
