@@ -137,6 +137,47 @@ public class SendPinnedLoopbackTests
     }
 
     /// <summary>Completions are drained by the reactor (EPOLLERR) once the application stops sending: buffers come back without another call.</summary>
+    /// <summary>
+    /// Sends below the threshold are plain copies and leave the socket as the BCL would: not opted in to
+    /// SO_ZEROCOPY and not in the reactor (each packet the kernel frees would otherwise wake the socket's
+    /// wait queue). The first send at or above the threshold opts it in; every byte arrives in order.
+    /// </summary>
+    [LinuxKernelFact]
+    public async Task CopiesBelowTheThresholdLeaveTheSocketOutOfZeroCopyUntilAZeroCopySend()
+    {
+        using var pool = new PinnedBufferPool();
+        using var pair = await LoopbackPair.CreateTcpAsync();
+        await using var zc = new ZeroCopySocket(pair.Client, new ZeroCopySocketOptions { BufferPool = pool, PinnedZeroCopyThreshold = 32 * 1024, Engine = SendEngine.Epoll }); // SO_ZEROCOPY is the epoll engine's opt-in
+        const int Small = 8 * 1024;
+        const int Large = 64 * 1024;
+        Task<long> receive = StreamPattern.ReceiveAndVerifyAsync(pair.Server, (16L * Small) + Large, seed: 21);
+        long offset = 0;
+        for (int i = 0; i < 16; i++)
+        {
+            PinnedBuffer buffer = pool.Rent(Small);
+            StreamPattern.Fill(buffer.Span, offset, seed: 21);
+            await zc.SendPinnedAsync(buffer, Small);
+            offset += Small;
+        }
+
+        Assert.Equal(0, ZeroCopyOptIn(pair.Client));
+        Assert.Equal(16L * Small, zc.Statistics.PinnedCopiedBytes);
+
+        PinnedBuffer large = pool.Rent(Large);
+        StreamPattern.Fill(large.Span, offset, seed: 21);
+        await zc.SendPinnedAsync(large, Large);
+        Assert.Equal(1, ZeroCopyOptIn(pair.Client));
+        Assert.Equal(1, zc.Statistics.PinnedZeroCopySyscalls);
+        Assert.Equal((16L * Small) + Large, await receive);
+
+        static int ZeroCopyOptIn(System.Net.Sockets.Socket socket)
+        {
+            byte[] value = new byte[4];
+            socket.GetRawSocketOption(1 /* SOL_SOCKET */, 60 /* SO_ZEROCOPY */, value);
+            return BitConverter.ToInt32(value, 0);
+        }
+    }
+
     [LinuxKernelFact]
     public async Task BuffersComeBackWhileTheApplicationIsIdle()
     {
