@@ -20,6 +20,7 @@
 # ring shared by the N sockets, depth counted per ring), and the loopback TCP run N connections.
 # The multi-socket table, one run per count:
 #   for n in 1 4 16 64; do bench/ZeroCopy.Net.Bench.Pinned/veth/run.sh --sockets $n --paths bcl,pinned; done
+# URING=0 skips the raw C io_uring ceilings (the epoll engine's runs need only raw_udp).
 # --sizes 8192,65536 reaches the raw C programs too (their SIZES variable). raw_udp drains the error
 # queue every 8 zero-copy sends per socket, the library's schedule (DrainEverySends), so both pay the
 # same completion cost per send.
@@ -94,11 +95,13 @@ for write in stamp none; do
   stampflag=$([ "$write" = stamp ] && echo 1 || echo 0)
   ip netns exec "$NS" env SIZES="$SIZES" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag" "$SOCKETS"
   ip netns exec "$NS" env SIZES="$SIZES" "$RAW" "$DST" "$PORT" "$SECS" "$ROUNDS" 1 "$stampflag" "$SOCKETS"
+  if [ "${URING:-1}" = 1 ]; then
   echo "## raw C io_uring on the same rig, write=$write: SEND / SEND_ZC / SEND_ZC fixed buffers, depth 8; 4 KiB pages, then huge pages"
   ip netns exec "$NS" env SIZES="$SIZES" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag" 8 "$SOCKETS"
   ip netns exec "$NS" env SIZES="$SIZES" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 1 "$stampflag" 8 "$SOCKETS"
   echo "## raw C io_uring at depth 1 (one request per io_uring_enter, as one awaited SendPinnedAsync): 4 KiB pages"
   ip netns exec "$NS" env SIZES="$SIZES" "$RAW_URING" "$DST" "$PORT" "$SECS" "$ROUNDS" 0 "$stampflag" 1 "$SOCKETS"
+  fi
 done
 echo "## loopback TCP"
 ip netns exec "$NS" dotnet "$DLL" tcp "$@"

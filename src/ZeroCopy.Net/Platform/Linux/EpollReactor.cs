@@ -118,6 +118,41 @@ internal sealed unsafe class EpollReactor
         return true;
     }
 
+    /// <summary>
+    /// Takes <paramref name="fd"/> out of the epoll set (EPOLL_CTL_DEL) but keeps its registration id, so
+    /// <see cref="Reattach"/> can put it back under the same id: a socket out of the set has no entry in its
+    /// wait queue, so the kernel's wake-ups for it (every freed UDP packet, every zero-copy completion) stop
+    /// calling into epoll. Returns false with <paramref name="errno"/> set when the kernel refused.
+    /// </summary>
+    public bool Detach(int fd, out Errno errno)
+    {
+        byte* ev = stackalloc byte[16];
+        if (epoll_ctl(_epfd, EPOLL_CTL_DEL, fd, ev) != 0)
+        {
+            errno = GetLastErrno();
+            return false;
+        }
+
+        errno = Errno.SUCCESS;
+        return true;
+    }
+
+    /// <summary>Puts a <see cref="Detach"/>ed descriptor back (EPOLL_CTL_ADD) under its registration id; the kernel reports at once what is pending.</summary>
+    public bool Reattach(int fd, ulong id, uint events, out Errno errno)
+    {
+        byte* ev = stackalloc byte[16];
+        *(uint*)ev = events;
+        *(ulong*)(ev + EpollEventDataOffset) = id;
+        if (epoll_ctl(_epfd, EPOLL_CTL_ADD, fd, ev) != 0)
+        {
+            errno = GetLastErrno();
+            return false;
+        }
+
+        errno = Errno.SUCCESS;
+        return true;
+    }
+
     /// <summary>Removes a registration. Events already read for it are dropped by the id lookup.</summary>
     public void Unregister(int fd, ulong id)
     {
