@@ -366,7 +366,7 @@ async Task<double> MeasureAsync(Socket[] sockets, string path, int size)
                 $"#   {path} {size} ({zcs[0].Engine}): zerocopy syscalls {all.Sum(s => s.PinnedZeroCopySyscalls)}, completed {all.Sum(s => s.ZeroCopyCompletedSends)} (copied {all.Sum(s => s.ZeroCopyCopiedCompletions)}), notifications {all.Sum(s => s.ZeroCopyNotifications)}, copied bytes {all.Sum(s => s.PinnedCopiedBytes)}, nobufs {all.Sum(s => s.ZeroCopyNoBufsFallbacks)}, backpressure waits {all.Sum(s => s.PinnedBackpressureWaits)}, switched-to-copy {all.Any(s => s.ZeroCopyDisabledByCopiedCompletions)} sockets={zcs.Length} switched-sockets={all.Count(s => s.ZeroCopyDisabledByCopiedCompletions)}"));
             if (path == "pinned-measured")
             {
-                Console.Error.WriteLine(FormattableString.Invariant($"#   {path} {size}: crossover in force {all[0].PinnedZeroCopyCrossover} ({all[0].PinnedZeroCopyCrossoverSource})"));
+                Console.Error.WriteLine(FormattableString.Invariant($"#   {path} {size}: crossover in force {all[0].PinnedZeroCopyCrossover} ({all[0].PinnedZeroCopyCrossoverSource}); estimates {CrossoverEstimates()}"));
             }
 
             return sent / watch.Elapsed.TotalSeconds / 1e9;
@@ -463,4 +463,31 @@ ValueTask YieldBetweenSendersAsync()
     return YieldAsync();
 
     static async ValueTask YieldAsync() => await Task.Yield();
+}
+
+// The measured crossover's estimates (internal; read by reflection for this diagnostic line only):
+// per size class 4 KiB..256 KiB, copy / zero-copy sendmsg CPU in ns per KiB, and the drain cost per send.
+static string CrossoverEstimates()
+{
+    Type? type = typeof(ZeroCopySocket).Assembly.GetType("ZeroCopy.Net.Platform.Linux.CrossoverPolicy");
+    object? policy = type?.GetProperty("Process")?.GetValue(null);
+    System.Reflection.MethodInfo? estimate = type?.GetMethod("EstimateNsPerKiB");
+    System.Reflection.FieldInfo? drain = type?.GetField("_drainNsPerSend", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+    if (policy is null || estimate is null)
+    {
+        return "(unavailable)";
+    }
+
+    var parts = new List<string>();
+    for (int c = 0; c < 7; c++)
+    {
+        double copy = (double)estimate.Invoke(policy, new object[] { c, false })!;
+        double zc = (double)estimate.Invoke(policy, new object[] { c, true })!;
+        if (copy >= 0 || zc >= 0)
+        {
+            parts.Add(FormattableString.Invariant($"{4 << c}K copy={copy:F0} zc={zc:F0}"));
+        }
+    }
+
+    return string.Join(", ", parts) + FormattableString.Invariant($"; drain/send={drain?.GetValue(policy)} ns");
 }

@@ -32,11 +32,11 @@ public sealed partial class ZeroCopySocketOptions
     /// <summary>
     /// Experimental, off by default: measure the copy/MSG_ZEROCOPY crossover on this machine instead of
     /// using <see cref="PinnedZeroCopyThreshold"/> (which must then be left unset). One pinned send in 64
-    /// is timed on the sending thread's CPU clock, per size and mode, every other timed send in the
-    /// other mode, and each size goes the cheaper way once both modes have enough samples
-    /// (docs/design.md, "The crossover"). Off by default because on the AMD EPYC VM it was measured on
-    /// it chose zero-copy at 8-16 KiB, where a copy is faster: the sendmsg time it samples misses part
-    /// of zero-copy's cost.
+    /// is timed on the sending thread's CPU clock, per size and mode, the other mode in short runs of
+    /// consecutive sends (1.6% of sends), and each size goes the cheaper way once both modes have enough
+    /// samples (docs/design.md, "The crossover"). Off by default: on the AMD EPYC VM where it was
+    /// measured its choices were not yet reliably within 5% of the better fixed choice at every size
+    /// (docs/benchmarks.md, run 7).
     /// </summary>
     public bool MeasurePinnedCrossover { get; set; }
 

@@ -17,9 +17,12 @@ namespace ZeroCopy.Net.Platform.Linux;
 /// power-of-two size class (4 KiB ... 256 KiB and above), for each mode; plus the CPU the sending
 /// thread spends draining completions, per completed zero-copy send. The sendmsg time holds what
 /// each mode costs the sender: the copy, or pinning the pages and building the zero-copy skb (and,
-/// on a device that frees the skb at once, releasing them). Every other sample of a class is taken
-/// on the mode the policy would not choose (exploration), so a choice is re-checked as conditions
-/// change: about one send in 128 goes the other way.</para>
+/// on a device that frees the skb at once, releasing them). The other mode is measured by exploration:
+/// one sample in <see cref="ExploreEvery"/> starts a run of <see cref="ExploreRun"/> consecutive sends
+/// the way the policy would not choose, of which the last <see cref="ExploreTimed"/> are timed (a lone
+/// zero-copy send among copies costs more than one in a stream), so a choice is re-checked as
+/// conditions change: 1.6% of sends go the other way. Drain costs are amortized over at least the
+/// sender's drain schedule (8 sends).</para>
 /// <para>The rule: zero-copy for a class when its estimate plus the drain cost per send is below
 /// the copy's estimate; until both modes have <see cref="MinSamples"/> samples in a class, the
 /// fixed threshold decides (<see cref="ZeroCopySocketOptions.DefaultPinnedZeroCopyThreshold"/>).
@@ -38,6 +41,15 @@ internal sealed class CrossoverPolicy
 {
     /// <summary>Per socket, one pinned send in this many is timed.</summary>
     public const int SampleEvery = 64;
+
+    /// <summary>Per socket, one timed sample in this many starts an exploration run in the other mode.</summary>
+    public const int ExploreEvery = 16;
+
+    /// <summary>Consecutive sends of an exploration run (1.6% of sends go the other way).</summary>
+    public const int ExploreRun = 16;
+
+    /// <summary>The last sends of an exploration run that are timed, once the run looks like a stream of that mode.</summary>
+    public const int ExploreTimed = 8;
 
     /// <summary>Samples of each mode in a class before the measurement decides instead of the fixed threshold.</summary>
     public const int MinSamples = 8;
@@ -189,7 +201,13 @@ internal sealed class CrossoverPolicy
             return;
         }
 
-        long perSend = cpuNanoseconds / sends;
+        // Amortized over at least the sender's drain schedule: when a class copies, its only zero-copy
+        // sends are exploration (one in 128), so each drain releases one or two of them and costs its whole
+        // recvmsg per send, several times what a zero-copy stream pays (one drain per 8 sends). Charged
+        // per released send, that cost kept a class on copies once it was there: on the rig the 32 KiB
+        // class (zero-copy 1.3x faster) stayed on copies after the 16 KiB class had inflated the estimate
+        // to 1.0-1.3 us per send (0.28 us in a zero-copy stream).
+        long perSend = cpuNanoseconds / Math.Max(sends, ZeroCopyChannel.DrainEverySends);
         long old = Volatile.Read(ref _drainNsPerSend);
         Volatile.Write(ref _drainNsPerSend, old == 0 ? perSend : old + ((perSend - old) / 8));
         for (int c = 0; c < Classes; c++)
