@@ -37,7 +37,7 @@ http {
 CONF
 
 wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
-DOTNET_PerfMapEnabled=1 DOTNET_gcServer=1 dotnet samples/HttpStaticServer/bin/Release/net10.0/HttpStaticServer.dll "$work/www" 18080 >/dev/null & zc=$!
+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_gcServer=1 dotnet samples/HttpStaticServer/bin/Release/net10.0/HttpStaticServer.dll "$work/www" 18080 >/dev/null & zc=$!
 nginx -c "$work/nginx.conf"
 wait_port 18080; wait_port 18081
 nginx_pids="$(cat "$work/nginx.pid") $(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')"
@@ -48,7 +48,7 @@ for f in $files; do
   for server in sample nginx; do
     if [ $server = sample ]; then port=18080; pids=$zc; else port=18081; pids=$nginx_pids; fi
     wrk -t2 -c"$conns" -d1s "http://127.0.0.1:$port/$f" >/dev/null # warm: JIT, open-file caches
-    strace -c -f -o "$work/$server.strace" $(for p in $pids; do echo -p "$p"; done) & st=$!
+    strace -qq -c -f -o "$work/$server.strace" $(for p in $pids; do echo -p "$p"; done) & st=$!
     sleep 1
     requests=$(wrk -t2 -c"$conns" -d"${secs}s" "http://127.0.0.1:$port/$f" | awk '/requests in/ {print $1}')
     kill -INT $st; wait $st 2>/dev/null || true
@@ -64,9 +64,9 @@ if command -v perf >/dev/null; then
     sleep 0.5
     wrk -t2 -c"$conns" -d"$((secs - 1))s" "http://127.0.0.1:18080/$f" | awk '/Requests\/sec/ {print "# req/s under perf: " $2}'
     wait $pr || true
-    perf report -i "$work/perf.data" --no-children --sort dso,sym --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -40
+    perf report -i "$work/perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -40 | cut -c1-200 || true
     echo "## perf, $f: share of samples by where they ran"
-    perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -12
+    perf report -i "$work/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -12 || true
   done
 fi
 kill $zc; wait $zc 2>/dev/null || true
