@@ -20,33 +20,13 @@ secs=${1:-5}; conns=${2:-32}; reps=${3:-3}
 files=${FILES:-"1k.bin 16k.bin 1m.bin 64m.bin"}
 work=$(mktemp -d /tmp/zc-http-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"' EXIT
-mkdir -p "$work/www"
-head -c 1024 /dev/urandom > "$work/www/1k.bin"
-head -c 16384 /dev/urandom > "$work/www/16k.bin"
-head -c 1048576 /dev/urandom > "$work/www/1m.bin"
-head -c 67108864 /dev/urandom > "$work/www/64m.bin"
+. bench/http-bench-common.sh # the cd above made the repository root the working directory
+make_site "$work" with-64m
 
 dotnet build samples/HttpStaticServer -c Release -v q -nologo >/dev/null
 dotnet build bench/ZeroCopy.Net.Bench.Kestrel -c Release -v q -nologo >/dev/null
 
-cat > "$work/nginx.conf" <<CONF
-user root;
-worker_processes $(nproc);
-pid $work/nginx.pid;
-error_log $work/error.log;
-daemon on;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_requests 10000000;
-  open_file_cache max=1000 inactive=60s;
-  default_type application/octet-stream;
-  server { listen 127.0.0.1:18081; root $work/www; }
-}
-CONF
+write_nginx_conf "$work"
 
 wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
 

@@ -6,24 +6,8 @@ mkdir -p $work/www
 head -c 1024 /dev/urandom > $work/www/1k.bin
 head -c 16384 /dev/urandom > $work/www/16k.bin
 head -c 12288 /dev/urandom > $work/www/12k.bin
-cat > "$work/nginx.conf" <<CONF
-user root;
-worker_processes $(nproc);
-pid $work/nginx.pid;
-error_log $work/error.log;
-daemon on;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_requests 10000000;
-  open_file_cache max=1000 inactive=60s;
-  default_type application/octet-stream;
-  server { listen 127.0.0.1:18081; root $work/www; }
-}
-CONF
+. "$(dirname "$0")/../http-bench-common.sh"
+write_nginx_conf "$work"
 export DOTNET_gcServer=1
 taskset -c 1 dotnet /work/main/samples/HttpStaticServer/bin/Release/net10.0/HttpStaticServer.dll $work/www 18080 >/dev/null & a=$!
 taskset -c 1 dotnet /work/wt-test/samples/HttpStaticServer/bin/Release/net10.0/HttpStaticServer.dll $work/www 18090 >/dev/null & b=$!

@@ -84,18 +84,12 @@ internal sealed unsafe class EpollReactor
     {
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
         _targets[id] = target;
-
-        byte* ev = stackalloc byte[16];
-        *(uint*)ev = events;
-        *(ulong*)(ev + EpollEventDataOffset) = id;
-        if (epoll_ctl(_epfd, EPOLL_CTL_ADD, fd, ev) != 0)
+        if (!Control(EPOLL_CTL_ADD, fd, id, events, out errno))
         {
-            errno = GetLastErrno();
             _targets.TryRemove(id, out _);
             return 0;
         }
 
-        errno = Errno.SUCCESS;
         return id;
     }
 
@@ -103,20 +97,7 @@ internal sealed unsafe class EpollReactor
     /// Changes the events of a registration (EPOLL_CTL_MOD). The kernel checks readiness at once,
     /// so an edge that happened before the change is reported, not lost.
     /// </summary>
-    public bool Modify(int fd, ulong id, uint events, out Errno errno)
-    {
-        byte* ev = stackalloc byte[16];
-        *(uint*)ev = events;
-        *(ulong*)(ev + EpollEventDataOffset) = id;
-        if (epoll_ctl(_epfd, EPOLL_CTL_MOD, fd, ev) != 0)
-        {
-            errno = GetLastErrno();
-            return false;
-        }
-
-        errno = Errno.SUCCESS;
-        return true;
-    }
+    public bool Modify(int fd, ulong id, uint events, out Errno errno) => Control(EPOLL_CTL_MOD, fd, id, events, out errno);
 
     /// <summary>
     /// Takes <paramref name="fd"/> out of the epoll set (EPOLL_CTL_DEL) but keeps its registration id, so
@@ -124,26 +105,18 @@ internal sealed unsafe class EpollReactor
     /// wait queue, so the kernel's wake-ups for it (every freed UDP packet, every zero-copy completion) stop
     /// calling into epoll. Returns false with <paramref name="errno"/> set when the kernel refused.
     /// </summary>
-    public bool Detach(int fd, out Errno errno)
-    {
-        byte* ev = stackalloc byte[16];
-        if (epoll_ctl(_epfd, EPOLL_CTL_DEL, fd, ev) != 0)
-        {
-            errno = GetLastErrno();
-            return false;
-        }
-
-        errno = Errno.SUCCESS;
-        return true;
-    }
+    public bool Detach(int fd, out Errno errno) => Control(EPOLL_CTL_DEL, fd, 0, 0, out errno);
 
     /// <summary>Puts a <see cref="Detach"/>ed descriptor back (EPOLL_CTL_ADD) under its registration id; the kernel reports at once what is pending.</summary>
-    public bool Reattach(int fd, ulong id, uint events, out Errno errno)
+    public bool Reattach(int fd, ulong id, uint events, out Errno errno) => Control(EPOLL_CTL_ADD, fd, id, events, out errno);
+
+    /// <summary>One epoll_ctl: <paramref name="events"/> and <paramref name="id"/> as the event's data (ignored by DEL).</summary>
+    private bool Control(int op, int fd, ulong id, uint events, out Errno errno)
     {
         byte* ev = stackalloc byte[16];
         *(uint*)ev = events;
         *(ulong*)(ev + EpollEventDataOffset) = id;
-        if (epoll_ctl(_epfd, EPOLL_CTL_ADD, fd, ev) != 0)
+        if (epoll_ctl(_epfd, op, fd, ev) != 0)
         {
             errno = GetLastErrno();
             return false;
@@ -162,8 +135,7 @@ internal sealed unsafe class EpollReactor
         }
 
         // ENOENT/EBADF here mean the socket was closed first, which removed it from the epoll set already.
-        byte* ev = stackalloc byte[16];
-        _ = epoll_ctl(_epfd, EPOLL_CTL_DEL, fd, ev);
+        _ = Control(EPOLL_CTL_DEL, fd, 0, 0, out _);
         _targets.TryRemove(id, out _);
     }
 
