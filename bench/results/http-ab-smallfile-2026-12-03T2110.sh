@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# A/B: sample server with SmallFileThreshold 16 KiB (A, main) vs 8 KiB (B, /work/wt-test) vs nginx, 16k.bin and 4k/1k
+# A/B: sample server with SmallFileThreshold 16 KiB (A, main) vs 8 KiB (B, /work/wt-test) vs nginx, 16k.bin and 1k.bin.
+# Ran on: 2-vCPU AMD EPYC VM (model name: AMD EPYC), Linux 6.18.44-fc-v1147, .NET 10.0.12; results in
+# http-ab-smallfile-2026-12-03T2110.txt. The sendfile-vs-copy result is a property of the CPU: rerun it on yours.
 set -uo pipefail
+echo "# $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 work=$(mktemp -d /tmp/zc-ab.XXXXXX)
 mkdir -p $work/www
 head -c 1024 /dev/urandom > $work/www/1k.bin

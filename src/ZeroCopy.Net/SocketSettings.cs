@@ -47,6 +47,12 @@ internal sealed class SocketSettings
     /// <inheritdoc cref="ZeroCopySocketOptions.PinnedZeroCopyThreshold"/>
     public int PinnedZeroCopyThreshold { get; }
 
+    /// <summary>
+    /// The fixed-threshold rule every pinned path applies: a send of <paramref name="bytes"/> goes
+    /// zero-copy when it is at or above <see cref="PinnedZeroCopyThreshold"/> (an empty send never does).
+    /// </summary>
+    public bool ReachesZeroCopyThreshold(long bytes) => bytes > 0 && bytes >= PinnedZeroCopyThreshold;
+
     /// <summary>Whether the user set <see cref="PinnedZeroCopyThreshold"/> (then every path honours it), rather than leaving the default.</summary>
     public bool PinnedZeroCopyThresholdIsFixed { get; }
 

@@ -94,14 +94,10 @@ public sealed class StraceProofTests : IClassFixture<SiteFiles>
 
             // The large response: its descriptor is the one sendfile wrote to.
             int largeFd = Assert.Single(calls.Where(c => c.Name == "sendfile" && c.Result > 0).Select(c => c.Fd).Distinct());
-            // A descriptor number is reused once closed (the runtime names its threads by writing to /proc/self/task/N/comm,
-            // and that write once took the socket's number after the connection closed): only the calls between the closes
-            // that bracket the socket's lifetime belong to it.
+            // Only the calls while the number was this connection's (a closed number is reused).
             int firstSendfile = calls.FindIndex(c => c.Name == "sendfile" && c.Fd == largeFd);
-            int opened = calls.FindLastIndex(firstSendfile, c => c.Name == "close" && c.Fd == largeFd) + 1;
-            int closed = calls.FindIndex(firstSendfile, c => c.Name == "close" && c.Fd == largeFd);
-            List<Syscall> onLarge = calls.Take(closed < 0 ? calls.Count : closed).Skip(opened)
-                .Where(c => c.Fd == largeFd && SendCalls.Contains(c.Name) && c.Result >= 0).ToList();
+            List<Syscall> onLarge = StraceParser.WithinLifetime(calls, largeFd, firstSendfile)
+                .Where(c => SendCalls.Contains(c.Name) && c.Result >= 0).ToList();
             Assert.Equal(SiteFiles.MiB + 13, onLarge.Where(c => c.Name == "sendfile").Sum(c => c.Result));
             Syscall head = onLarge[0];
             Assert.True(head.Name == "sendmsg" && head.Args.Contains("HTTP/1.1 200 OK", StringComparison.Ordinal) && head.Args.Contains("MSG_MORE", StringComparison.Ordinal), "the head is not one sendmsg(MSG_MORE):" + Environment.NewLine + excerpt);

@@ -64,6 +64,34 @@ public static partial class StraceParser
         return calls;
     }
 
+    /// <summary>
+    /// The calls on <paramref name="fd"/> while it named the descriptor in use at <paramref name="anchor"/>:
+    /// from the socket()/accept4() that returned the number, or the last close() of it, before the anchor, to
+    /// the next close() after it. A number is reused
+    /// once closed (the runtime names each new thread by writing to /proc/self/task/N/comm, and such a
+    /// write has taken a closed socket's number), so calls on the same number outside that span are not
+    /// the descriptor's. Needs close traced.
+    /// </summary>
+    public static IEnumerable<Syscall> WithinLifetime(IReadOnlyList<Syscall> calls, int fd, int anchor)
+    {
+        int start = anchor;
+        while (start > 0 && !IsClose(calls[start - 1], fd) && !Creates(calls[start], fd))
+        {
+            start--;
+        }
+
+        for (int i = start; i < calls.Count && !IsClose(calls[i], fd); i++)
+        {
+            if (calls[i].Fd == fd)
+            {
+                yield return calls[i];
+            }
+        }
+
+        static bool IsClose(Syscall call, int fd) => call.Name == "close" && call.Fd == fd;
+        static bool Creates(Syscall call, int fd) => call.Name is "socket" or "accept4" or "accept" && call.Result == fd;
+    }
+
     [GeneratedRegex(@"^(\d+)\s+")]
     private static partial Regex PidPrefix();
 

@@ -18,10 +18,8 @@ public sealed record StraceRun(int ExitCode, IReadOnlyDictionary<string, string>
     public int SocketFd => int.Parse(Output["socket-fd"], CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Calls named <paramref name="names"/> on <see cref="SocketFd"/> while it was the probe's socket: a descriptor number
-    /// is reused once closed, and the runtime names each new thread by writing to /proc/self/task/N/comm, so a
-    /// <c>write(N, ".NET Timer", 10)</c> on the same number before the socket existed or after it closed is not the socket's.
-    /// The lifetime is the last socket()/accept4() that returned the number up to the next close() of it.
+    /// Calls named <paramref name="names"/> on <see cref="SocketFd"/> while it was the probe's socket: from the
+    /// last socket()/accept4() that returned the number (<see cref="StraceParser.WithinLifetime"/>).
     /// </summary>
     public IEnumerable<Syscall> OnSocket(params string[] names)
     {
@@ -31,21 +29,12 @@ public sealed record StraceRun(int ExitCode, IReadOnlyDictionary<string, string>
         {
             if (Calls[i].Name is "socket" or "accept4" or "accept" && Calls[i].Result == fd)
             {
-                created = i;
+                created = i; // the last one: the probe's socket is the last made with this number
             }
         }
 
-        int end = Calls.Count;
-        for (int i = created + 1; i < Calls.Count; i++)
-        {
-            if (Calls[i].Name == "close" && Calls[i].Fd == fd)
-            {
-                end = i;
-                break;
-            }
-        }
-
-        return Calls.Skip(created + 1).Take(end - created - 1).Where(c => c.Fd == fd && names.Contains(c.Name));
+        IEnumerable<Syscall> calls = created < 0 ? Calls.Where(c => c.Fd == fd) : StraceParser.WithinLifetime(Calls, fd, created);
+        return calls.Where(c => names.Contains(c.Name));
     }
 
     /// <summary>A readable excerpt for assertion messages.</summary>

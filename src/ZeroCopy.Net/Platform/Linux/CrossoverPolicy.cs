@@ -106,8 +106,11 @@ internal sealed class CrossoverPolicy
     public bool UseZeroCopy(long bytes)
     {
         int c = ClassOf(bytes);
-        return c >= 0 && Volatile.Read(ref _useZeroCopy[c]) != 0;
+        return c >= 0 && UseZeroCopyForClass(c);
     }
+
+    /// <summary>Whether sends of size class <paramref name="sizeClass"/> (from <see cref="ClassOf"/>, not negative) should use MSG_ZEROCOPY now.</summary>
+    public bool UseZeroCopyForClass(int sizeClass) => Volatile.Read(ref _useZeroCopy[sizeClass]) != 0;
 
     /// <summary>The smallest send size that uses MSG_ZEROCOPY now, or -1 when none does.</summary>
     public long CrossoverBytes

@@ -222,7 +222,8 @@ internal sealed class EpollRegistration : IReadinessTarget, IDisposable
         if (_detached)
         {
             // Out of the set while the sender was busy: back in (ADD reports what is pending, like MOD).
-            if (EpollReactor.Shared.Reattach(_fd, _id, events, out errno))
+            // EBADF: closed under us, nothing to arm (as for MOD below); EEXIST: still in the set, so MOD.
+            if (EpollReactor.Shared.Reattach(_fd, _id, events, out errno) || errno == Errno.EBADF)
             {
                 _detached = false;
                 _armed = true;
@@ -231,16 +232,10 @@ internal sealed class EpollRegistration : IReadinessTarget, IDisposable
 
             if (errno != Errno.EEXIST)
             {
-                if (errno != Errno.EBADF)
-                {
-                    throw PosixErrors.Socket(errno, "epoll_ctl(EPOLL_CTL_ADD)");
-                }
-
-                _armed = true; // closed under us: nothing to arm, as MOD's EBADF below
-                return;
+                throw PosixErrors.Socket(errno, "epoll_ctl(EPOLL_CTL_ADD)");
             }
 
-            _detached = false; // still in the set after all: modify it
+            _detached = false;
         }
 
         if (!EpollReactor.Shared.Modify(_fd, _id, events, out errno) && errno != Errno.EBADF && errno != Errno.ENOENT)
@@ -292,7 +287,7 @@ internal sealed class EpollRegistration : IReadinessTarget, IDisposable
             // wait queue, and every packet the kernel freed (sock_wfree) and every completion it queued woke
             // that queue into ep_poll_callback, 5-7% of a 32 KiB sender's CPU on the veth rig. One
             // epoll_ctl per busy period, not per send.
-            if (!_detached && !_wantWrite)
+            if (!_detached)
             {
                 _detached = EpollReactor.Shared.Detach(_fd, out _);
             }

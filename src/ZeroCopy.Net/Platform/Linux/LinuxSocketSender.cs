@@ -181,7 +181,7 @@ internal sealed class LinuxSocketSender : SocketSender
 
     public override ValueTask SendPinnedAsync(PinnedSendBatch batch, CancellationToken cancellationToken)
     {
-        if (_zeroCopy is null && !_settings.MeasureCrossover && batch.TotalLength < _settings.PinnedZeroCopyThreshold)
+        if (_zeroCopy is null && !_settings.MeasureCrossover && !_settings.ReachesZeroCopyThreshold(batch.TotalLength))
         {
             // A copy, and no zero-copy send yet: the socket is not opted in (SO_ZEROCOPY) nor put in the
             // reactor. Registered, every packet the kernel frees wakes the socket's wait queue into

@@ -82,15 +82,15 @@ internal sealed class ZeroCopyChannel
         _owner = owner;
         _statistics = owner.Statistics;
         _tracker = new ZeroCopyCompletionTracker<ZeroCopyCall>(OnCallReleased);
-        Threshold = settings.PinnedZeroCopyThreshold;
+        _settings = settings;
         _policy = settings.MeasureCrossover ? CrossoverPolicy.Process : null;
         _maxBytesInFlight = settings.MaxPinnedBytesInFlight;
         _copied = new CopiedAdaptation(settings.CopiedCompletionsBeforeFallback);
         _disposeTimeout = settings.DisposeTimeout;
     }
 
-    /// <summary>The fixed crossover (used when the socket does not measure it).</summary>
-    public int Threshold { get; }
+    // The fixed crossover's rule (used when the socket does not measure it).
+    private readonly SocketSettings _settings;
 
     /// <summary>
     /// Whether a send of <paramref name="bytes"/> goes zero-copy, by the fixed threshold or the
@@ -103,14 +103,16 @@ internal sealed class ZeroCopyChannel
         timed = false;
         if (_policy is null)
         {
-            return bytes > 0 && bytes >= Threshold;
+            return _settings.ReachesZeroCopyThreshold(bytes);
         }
 
-        bool zeroCopy = _policy.UseZeroCopy(bytes);
-        if (CrossoverPolicy.ClassOf(bytes) < 0)
+        int sizeClass = CrossoverPolicy.ClassOf(bytes);
+        if (sizeClass < 0)
         {
-            return zeroCopy;
+            return false; // under a page: always a copy, never explored
         }
+
+        bool zeroCopy = _policy.UseZeroCopyForClass(sizeClass);
 
         // Exploration goes the other way for a run of consecutive sends and times only the last of them:
         // a lone zero-copy send among copies costs more than one in a stream (its own notification, no
@@ -141,7 +143,7 @@ internal sealed class ZeroCopyChannel
     }
 
     /// <summary>The current choice for a send of <paramref name="bytes"/>, without sampling (a pinned body deciding whether to ride with its headers).</summary>
-    public bool WouldUseZeroCopy(long bytes) => _policy is null ? bytes > 0 && bytes >= Threshold : _policy.UseZeroCopy(bytes);
+    public bool WouldUseZeroCopy(long bytes) => _policy is null ? _settings.ReachesZeroCopyThreshold(bytes) : _policy.UseZeroCopy(bytes);
 
     /// <summary>A timed send's result (the sending thread's CPU around its sendmsg).</summary>
     public void RecordTimedSend(long bytes, bool zeroCopy, long cpuNanoseconds)

@@ -142,7 +142,7 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
             return _epoll.SendPinnedAsync(batch, cancellationToken);
         }
 
-        if (!_zeroCopy || batch.TotalLength == 0 || batch.TotalLength < _settings.PinnedZeroCopyThreshold)
+        if (!_zeroCopy || !_settings.ReachesZeroCopyThreshold(batch.TotalLength))
         {
             // A copy: one synchronous sendmsg (the epoll engine's path) costs less than a ring round
             // trip (SQE, enter, CQE) and takes the bytes the same way (veth rig: IORING_OP_SEND was
@@ -259,7 +259,7 @@ internal sealed class IoUringSocketSender : SocketSender, IIoUringSendTarget, IV
         long total = batch.TotalLength;
         long sent = 0;
         bool isStream = _epoll.IsStream;
-        bool zeroCopy = _zeroCopy && total > 0 && total >= _settings.PinnedZeroCopyThreshold;
+        bool zeroCopy = _zeroCopy && _settings.ReachesZeroCopyThreshold(total);
         PinnedCopyReason reason = _zeroCopy ? PinnedCopyReason.BelowThreshold : PinnedCopyReason.ZeroCopyOff;
         bool succeeded = false;
         try
